@@ -1,4 +1,4 @@
-"""`torchenv check`."""
+"""`torchenv check`: validate PyTorch pins in the repository's files, offline."""
 
 from __future__ import annotations
 
@@ -8,10 +8,65 @@ __all__ = ["add_arguments", "run"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or directories to check (default: the repository's known files)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="text: 'path:line:col: CODE message (fix: hint)'; json: a list of records",
+    )
+    parser.add_argument(
+        "--select",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="only these rule codes or prefixes (comma-separated, repeatable): TE00,TE013",
+    )
+    parser.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="CODES",
+        help="skip these rule codes or prefixes (comma-separated, repeatable)",
+    )
+
+
+def _codes(values: list[str]) -> list[str]:
+    return [code.strip() for value in values for code in value.split(",") if code.strip()]
 
 
 def run(args: argparse.Namespace) -> int:
-    from torchenv.errors import UsageError
+    import sys
 
-    raise UsageError("'torchenv check' is not available yet")
+    from torchenv.check.diagnostics import format_text, to_json
+    from torchenv.check.runner import check_paths
+    from torchenv.cli.output import paint, print_json
+
+    report = check_paths(args.paths, select=_codes(args.select), ignore=_codes(args.ignore))
+    if args.json or args.format == "json":
+        print_json(to_json(report.diagnostics))
+        return report.exit_code
+    color = not args.no_color and sys.stdout.isatty()
+    for diagnostic in report.diagnostics:
+        line = format_text(diagnostic)
+        if color:
+            where, _, rest = line.partition(f": {diagnostic.code} ")
+            code = paint(diagnostic.code, "red", enabled=True)
+            line = f"{paint(where, 'bold', enabled=True)}: {code} {rest}"
+        sys.stdout.write(line + "\n")
+    if args.quiet < 1:
+        count = len(report.diagnostics)
+        files = len(report.files)
+        checked = f"{files} file{'s' if files != 1 else ''}"
+        summary = (
+            f"{count} problem{'s' if count != 1 else ''} in {checked}"
+            if count
+            else f"{checked} checked, no problems"
+        )
+        sys.stderr.write(f"torchenv check: {summary}\n")
+    return report.exit_code

@@ -1,0 +1,249 @@
+"""What the rules ask about a document: which variant and platforms each torch-family
+requirement ends up with, which indexes it can see, which release a pin names.
+
+The answers combine the reader's facts with the file's context: ``-r`` includes, the
+file name (``requirements-macos.txt`` is meant for Macs), markers, per-package sources
+and the catalog. Every answer says where it came from so a diagnostic can point there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Optional
+
+from torchenv.check.knowledge import CatalogLike, ReleaseLike
+from torchenv.check.markers import PLATFORM_ENVIRONMENTS, marker_platforms
+from torchenv.check.model import Document, IndexRef, Position, Requirement
+from torchenv.check.versions import Pin, exact_pin, release_tuple, split_local
+
+__all__ = [
+    "ALL_PLATFORMS",
+    "PAIRED_PACKAGES",
+    "Context",
+    "Route",
+    "filename_platforms",
+    "pytorch_index",
+]
+
+ALL_PLATFORMS = frozenset(PLATFORM_ENVIRONMENTS)
+PAIRED_PACKAGES = ("torchvision", "torchaudio")
+_VARIANT = re.compile(r"^(cpu|cu\d{3}|rocm\d+\.\d+(?:\.\d+)?|xpu)$")
+_FINAL_RELEASE = re.compile(r"^\d+(\.\d+){1,2}$")
+_NAME_HINTS = {
+    "mac": ("macos-arm64", "macos-x86_64"),
+    "macos": ("macos-arm64", "macos-x86_64"),
+    "osx": ("macos-arm64", "macos-x86_64"),
+    "darwin": ("macos-arm64", "macos-x86_64"),
+    "apple": ("macos-arm64", "macos-x86_64"),
+    "mps": ("macos-arm64",),
+    "windows": ("windows-x86_64", "windows-arm64"),
+    "win": ("windows-x86_64", "windows-arm64"),
+    "win64": ("windows-x86_64",),
+}
+
+
+def filename_platforms(path: str) -> Optional[frozenset[str]]:
+    """``requirements-macos.txt`` -> the macOS platforms; None when the name says nothing."""
+    words = re.split(r"[-_.]+", os.path.basename(path).lower())
+    found: set[str] = set()
+    for word in words:
+        found.update(_NAME_HINTS.get(word, ()))
+    return frozenset(found) or None
+
+
+def pytorch_index(url: str) -> Optional[tuple[str, Optional[str]]]:
+    """``(channel, variant)`` for a PyTorch-style index URL (mirrors included), else None.
+
+    The variant is None for PyTorch URLs that do not name one (the ``/whl`` aggregate,
+    the old ``torch_stable.html`` find-links page).
+    """
+    try:
+        from torchenv.catalog.indexes import parse_variant_index_url
+    except ImportError:  # pragma: no cover - until the catalog lands
+        parse_variant_index_url = _parse_variant_index_url
+    parsed: Optional[tuple[str, str]] = parse_variant_index_url(url.strip())
+    if parsed is not None:
+        return parsed
+    host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
+    if host in ("download.pytorch.org", "download-r2.pytorch.org"):
+        return ("stable", None)
+    return None
+
+
+@dataclass(frozen=True)
+class Route:
+    """The variant a requirement gets and why: ``origin`` is ``label`` (``+cu128``),
+    ``url`` (a direct wheel URL), ``source`` (a per-package index), ``index`` (the
+    file's ``--index-url``), ``image`` (a Docker image tag), or ``pypi``."""
+
+    variant: Optional[str]
+    origin: str
+    position: Position
+    index: Optional[IndexRef] = None
+
+
+class Context:
+    """One document, the documents it includes, and the catalog."""
+
+    def __init__(
+        self, document: Document, catalog: CatalogLike, included: tuple[Document, ...] = ()
+    ) -> None:
+        self.document = document
+        self.catalog = catalog
+        self.included = included
+        self._file_platforms = document.platforms or filename_platforms(document.path)
+
+    # -- requirements -------------------------------------------------------------------
+    def requirements(self, *names: str, ecosystem: str = "pypi") -> Iterator[Requirement]:
+        for requirement in self.document.requirements:
+            if requirement.ecosystem == ecosystem and (not names or requirement.name in names):
+                yield requirement
+
+    def all_requirements(self, *names: str) -> Iterator[Requirement]:
+        """This document's and its includes' requirements (for pairing), PyPI and images."""
+        for document in (self.document, *self.included):
+            for requirement in document.requirements:
+                if requirement.ecosystem != "conda" and requirement.name in names:
+                    yield requirement
+
+    def indexes(self, scope: int = 0) -> list[IndexRef]:
+        """Indexes a requirement of ``scope`` sees: its own command's, file-wide, includes'."""
+        seen = [i for i in self.document.indexes if i.scope in (0, scope)]
+        for document in self.included:
+            seen.extend(document.indexes)
+        return seen
+
+    # -- pins and releases --------------------------------------------------------------
+    @staticmethod
+    def pin(requirement: Requirement) -> Optional[Pin]:
+        if requirement.ecosystem == "conda":
+            from torchenv.check.versions import conda_pin
+
+            return conda_pin(requirement.specifier)[0]
+        return exact_pin(requirement.specifier)
+
+    def release(self, version: str) -> Optional[ReleaseLike]:
+        """The release with exactly this version (``2.7`` == ``2.7.0``), else None."""
+        try:
+            wanted = _padded(release_tuple(version))
+        except ValueError:
+            return None
+        for release in self.catalog.releases:
+            if _padded(release_tuple(release.version)) == wanted:
+                return release
+        return None
+
+    def judgeable(self, version: str) -> bool:
+        """A final release inside the catalog's range: pre/dev/newer-than-known are skipped."""
+        if not _FINAL_RELEASE.match(version):
+            return False
+        releases = self.catalog.releases
+        if not releases:
+            return False
+        wanted = _padded(release_tuple(version))
+        oldest = _padded(release_tuple(releases[0].version))
+        newest = _padded(release_tuple(self.catalog.latest().version))
+        return oldest <= wanted <= newest
+
+    def series_release(self, pin: Pin) -> Optional[ReleaseLike]:
+        """For ``==2.7.*`` (and conda's fuzzy ``2.7``): the newest release of that series."""
+        prefix = release_tuple(pin.version)
+        matches = [
+            r for r in self.catalog.releases if release_tuple(r.version)[: len(prefix)] == prefix
+        ]
+        return matches[-1] if matches else None
+
+    def pinned_release(self, requirement: Requirement) -> Optional[ReleaseLike]:
+        pin = self.pin(requirement)
+        if pin is None:
+            return None
+        if pin.wildcard:
+            return self.series_release(pin)
+        return self.release(pin.version)
+
+    # -- variants and platforms ---------------------------------------------------------
+    def route(self, requirement: Requirement) -> Optional[Route]:
+        """Where a PyPI/image requirement's build comes from; None when nothing says."""
+        pin = self.pin(requirement)
+        if pin is not None and pin.local and _VARIANT.match(pin.local):
+            origin = "image" if requirement.ecosystem == "image" else "label"
+            return Route(pin.local, origin, requirement.position)
+        if requirement.url:
+            directory = requirement.url.split("#", 1)[0].rsplit("/", 1)[0]
+            found = pytorch_index(directory)
+            if found is not None and found[1] is not None:
+                return Route(found[1], "url", requirement.position)
+            version = _url_version(requirement.url)
+            if version is not None:
+                local = split_local(version)[1]
+                if local and _VARIANT.match(local):
+                    return Route(local, "url", requirement.position)
+        indexes = self.indexes(requirement.scope)
+        if requirement.source is not None:
+            for index in indexes:
+                if requirement.source in (index.name, index.url):
+                    found = pytorch_index(index.url)
+                    variant = found[1] if found else None
+                    return Route(variant, "source", index.position, index)
+            return Route(None, "source", requirement.position)
+        for index in indexes:
+            if index.role == "index-url":
+                found = pytorch_index(index.url)
+                if found is not None:
+                    return Route(found[1], "index", index.position, index)
+                return Route(None, "index", index.position, index)
+        for index in indexes:
+            # PDM routes by the source's include_packages; pixi/pylock name the index.
+            if index.tool == "pdm" and index.explicit:
+                found = pytorch_index(index.url)
+                if found is not None:
+                    return Route(found[1], "source", index.position, index)
+        if self.routes_per_package():
+            return Route(None, "pypi", requirement.position)
+        return None
+
+    def routes_per_package(self) -> bool:
+        """True where packages reach non-default indexes only when named (uv, Poetry, pixi)."""
+        return any(
+            index.role == "source" and index.tool in ("uv", "poetry", "pixi")
+            for index in self.document.indexes
+        )
+
+    def platforms(self, requirement: Requirement) -> Optional[frozenset[str]]:
+        """Platforms the requirement reaches; None when the file does not narrow it."""
+        scope: Optional[frozenset[str]] = None
+        for narrowing in (requirement.platforms, self._file_platforms, self._marker(requirement)):
+            if narrowing is None or narrowing == ALL_PLATFORMS:
+                continue
+            scope = narrowing if scope is None else scope & narrowing
+        return scope
+
+    @staticmethod
+    def _marker(requirement: Requirement) -> Optional[frozenset[str]]:
+        if not requirement.marker:
+            return None
+        try:
+            return marker_platforms(requirement.marker)
+        except ValueError:
+            return None
+
+
+def _parse_variant_index_url(url: str) -> Optional[tuple[str, str]]:
+    match = re.search(r"/whl/(?:(nightly|test)/)?(cpu|cu\d{3}|rocm\d+\.\d+(?:\.\d+)?|xpu)/?$", url)
+    if match is None:
+        return None
+    return (match.group(1) or "stable", match.group(2))
+
+
+def _padded(version: tuple[int, ...]) -> tuple[int, ...]:
+    return ((*version, 0, 0, 0))[:3] if len(version) <= 3 else version
+
+
+def _url_version(url: str) -> Optional[str]:
+    from torchenv.check.pep508 import wheel_name_version
+
+    found = wheel_name_version(url)
+    return found[1] if found else None

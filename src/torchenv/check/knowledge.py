@@ -1,0 +1,50 @@
+"""The slice of the knowledge base ``check`` reads, as structural types.
+
+``check`` judges only from ``torchenv.catalog`` (offline, packaged data); these
+Protocols name exactly what it uses, so the rules are typed against the interface and
+tests can hand in a small stand-in where a case needs a release the data lacks.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Protocol
+
+__all__ = ["CatalogLike", "ReleaseLike", "VariantLike", "load_knowledge"]
+
+
+class VariantLike(Protocol):
+    @property
+    def name(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def platforms(self) -> tuple[str, ...]: ...
+    def cuda_archs(self, platform: str) -> tuple[str, ...]: ...
+    def ptx(self, platform: str) -> Optional[str]: ...
+
+
+class ReleaseLike(Protocol):
+    @property
+    def version(self) -> str: ...
+    @property
+    def requires_python(self) -> str: ...
+    @property
+    def variant_names(self) -> tuple[str, ...]: ...
+    def variant(self, name: str) -> Optional[VariantLike]: ...
+    def python_tags(self, platform: str) -> tuple[str, ...]: ...
+
+
+class CatalogLike(Protocol):
+    @property
+    def releases(self) -> tuple[ReleaseLike, ...]: ...
+    def latest(self) -> ReleaseLike: ...
+    def paired_version(self, package: str, torch_version: str) -> Optional[str]: ...
+    def torch_for(self, package: str, version: str) -> Optional[str]: ...
+
+
+def load_knowledge() -> CatalogLike:
+    """The packaged knowledge base (cached by the catalog module)."""
+    from torchenv.catalog import load_catalog
+
+    catalog: CatalogLike = load_catalog()
+    return catalog

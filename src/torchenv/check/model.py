@@ -1,0 +1,157 @@
+"""What the readers extract from a file: requirements, indexes, pins, each with a position.
+
+Readers are pure functions from text to a :class:`Document`; the rules only ever see
+these values, so every file kind (requirements, pyproject, environment.yml, pixi,
+pylock, Dockerfile) is judged by the same rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Optional
+
+__all__ = [
+    "ALL_CODES",
+    "BaseImage",
+    "Channel",
+    "Document",
+    "GpuTarget",
+    "Include",
+    "IndexRef",
+    "LockInfo",
+    "Position",
+    "PythonPin",
+    "Requirement",
+]
+
+ALL_CODES = "*"
+"""Stands for every code in an ``ignores`` entry (a bare ``# torchenv: ignore``)."""
+
+
+@dataclass(frozen=True)
+class Position:
+    """1-based line and column in the file the value was read from."""
+
+    line: int
+    col: int = 1
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """One dependency as written: ``name`` is normalized (lower case, ``-``).
+
+    ``specifier`` is PEP 440 text for PyPI requirements and conda match-spec text for
+    conda ones (``ecosystem == "conda"``). ``source`` names the index it is routed to
+    when the file says so per package (a uv/Poetry/PDM source name, a pixi index URL).
+    ``platforms`` is the scope the file structure gives it (a pixi ``target.<platform>``
+    table, a Docker stage's ``--platform``), in torchenv platform names, else None.
+    ``scope`` groups requirements installed by one command (a Dockerfile ``RUN``).
+    """
+
+    name: str
+    specifier: str
+    position: Position
+    marker: Optional[str] = None
+    url: Optional[str] = None
+    ecosystem: str = "pypi"
+    source: Optional[str] = None
+    platforms: Optional[frozenset[str]] = None
+    scope: int = 0
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class IndexRef:
+    """An index, find-links location or named source the file declares.
+
+    ``role`` is ``index-url`` (replaces the default index), ``extra-index-url`` (merged
+    with it: pip's dependency-confusion route), ``find-links``, or ``source`` (a named
+    uv/Poetry/PDM/pixi source). ``explicit`` is True when only packages routed to it by
+    name may come from it (uv ``explicit = true``, Poetry ``priority = "explicit"``, PDM
+    ``include_packages``), False when the tool may take anything from it, None when the
+    notion does not apply.
+    """
+
+    url: str
+    role: str
+    position: Position
+    tool: str = "pip"
+    name: Optional[str] = None
+    explicit: Optional[bool] = None
+    scope: int = 0
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Include:
+    """A ``-r``/``-c`` line: ``target`` is resolved relative to the including file."""
+
+    target: str
+    constraint: bool
+    position: Position
+
+
+@dataclass(frozen=True)
+class PythonPin:
+    """A Python version requirement, as a PEP 440 specifier (``>=3.9``, ``==3.11.*``)."""
+
+    specifier: str
+    position: Position
+    origin: str
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A conda channel, normalized to its short name (``pytorch``, ``conda-forge``)."""
+
+    name: str
+    position: Position
+
+
+@dataclass(frozen=True)
+class BaseImage:
+    """A Dockerfile ``FROM``: ``platform`` in torchenv names when ``--platform`` is given."""
+
+    image: str
+    tag: str
+    position: Position
+    platform: Optional[str] = None
+    stage: int = 0
+
+
+@dataclass(frozen=True)
+class GpuTarget:
+    """A GPU the project must run on: by marketing name or by compute capability."""
+
+    value: str
+    position: Position
+    is_capability: bool
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """What a ``pylock*.toml`` records about its own inputs (``[tool.torchenv]``)."""
+
+    input_hash: Optional[str]
+    inputs: tuple[str, ...]
+    position: Position
+
+
+@dataclass(frozen=True)
+class Document:
+    """Everything the rules need from one file."""
+
+    path: str
+    kind: str
+    requirements: tuple[Requirement, ...] = ()
+    indexes: tuple[IndexRef, ...] = ()
+    includes: tuple[Include, ...] = ()
+    pythons: tuple[PythonPin, ...] = ()
+    channels: tuple[Channel, ...] = ()
+    images: tuple[BaseImage, ...] = ()
+    gpus: tuple[GpuTarget, ...] = ()
+    platforms: Optional[frozenset[str]] = None
+    platforms_position: Optional[Position] = None
+    lock: Optional[LockInfo] = None
+    ignores: Mapping[int, frozenset[str]] = field(default_factory=dict)

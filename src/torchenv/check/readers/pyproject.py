@@ -1,0 +1,279 @@
+"""pyproject.toml: PEP 621 dependencies and groups, uv / Poetry / PDM sources and
+indexes, ``requires-python`` and the ``[tool.torchenv]`` table.
+
+A dependency routed by ``[tool.uv.sources]`` (or a Poetry/PDM source) to several
+indexes under different markers becomes one :class:`Requirement` per route, each with
+the combined marker, so the rules see "torch from pytorch-cu128 on Linux" and "torch
+from pytorch-cpu elsewhere" as separate facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from torchenv.check.markers import PLATFORM_ENVIRONMENTS, marker_platforms
+from torchenv.check.model import Document, GpuTarget, IndexRef, Position, PythonPin, Requirement
+from torchenv.check.pep508 import canonical_name, parse_requirement
+from torchenv.check.readers.tomlfile import TomlFile, load_toml
+from torchenv.check.textlines import inline_ignores
+from torchenv.check.versions import poetry_to_pep440
+from torchenv.errors import InputError
+
+__all__ = ["read_pyproject", "torchenv_settings"]
+
+ALL_PLATFORMS = frozenset(PLATFORM_ENVIRONMENTS)
+
+
+def _and(*markers: Optional[str]) -> Optional[str]:
+    present = [m for m in markers if m]
+    if not present:
+        return None
+    if len(present) == 1:
+        return present[0]
+    return " and ".join(f"({m})" for m in present)
+
+
+def _pep621(toml: TomlFile, path: str) -> list[tuple[Requirement, tuple[object, ...]]]:
+    found: list[tuple[Requirement, tuple[object, ...]]] = []
+    lists: list[tuple[tuple[object, ...], Any]] = [
+        (("project", "dependencies"), toml.get("project", "dependencies"))
+    ]
+    for group, items in (toml.get("project", "optional-dependencies") or {}).items():
+        lists.append((("project", "optional-dependencies", group), items))
+    for group, items in (toml.get("dependency-groups") or {}).items():
+        lists.append((("dependency-groups", group), items))
+    for group, items in (toml.get("tool", "pdm", "dev-dependencies") or {}).items():
+        lists.append((("tool", "pdm", "dev-dependencies", group), items))
+    for key, items in lists:
+        if not isinstance(items, list):
+            continue
+        for index, text in enumerate(items):
+            if not isinstance(text, str):
+                continue  # {include-group = "..."}
+            where = (*key, index)
+            position = toml.position(*where)
+            try:
+                parsed = parse_requirement(text)
+            except ValueError as error:
+                raise InputError(path, str(error), position.line) from None
+            # Point at the name inside the string, past the opening quote.
+            position = Position(position.line, position.col + 1 + parsed.name_offset)
+            found.append(
+                (
+                    Requirement(
+                        parsed.name,
+                        parsed.specifier,
+                        position,
+                        marker=parsed.marker,
+                        url=parsed.url,
+                        path=path,
+                    ),
+                    where,
+                )
+            )
+    return found
+
+
+def _uv(toml: TomlFile, path: str, requirements: list[Requirement]) -> list[Requirement]:
+    sources = toml.get("tool", "uv", "sources") or {}
+    routed: list[Requirement] = []
+    for requirement in requirements:
+        entry = None
+        for name, value in sources.items():
+            if canonical_name(name) == requirement.name:
+                entry = value
+        if entry is None:
+            routed.append(requirement)
+            continue
+        entries = entry if isinstance(entry, list) else [entry]
+        for item in entries:
+            if not isinstance(item, dict):
+                continue
+            routed.append(
+                Requirement(
+                    requirement.name,
+                    requirement.specifier,
+                    requirement.position,
+                    marker=_and(requirement.marker, item.get("marker")),
+                    url=item.get("url", requirement.url),
+                    source=item.get("index"),
+                    path=path,
+                )
+            )
+    return routed
+
+
+def _uv_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
+    found: list[IndexRef] = []
+    for index, item in enumerate(toml.get("tool", "uv", "index") or []):
+        if not isinstance(item, dict) or "url" not in item:
+            continue
+        found.append(
+            IndexRef(
+                str(item["url"]),
+                "find-links" if item.get("format") == "flat" else "source",
+                toml.position("tool", "uv", "index", index, "url"),
+                tool="uv",
+                name=item.get("name"),
+                explicit=bool(item.get("explicit", False)),
+                path=path,
+            )
+        )
+    uv = toml.get("tool", "uv") or {}
+    for key, role in (("index-url", "index-url"), ("extra-index-url", "extra-index-url")):
+        values = uv.get(key)
+        values = [values] if isinstance(values, str) else (values or [])
+        for number, url in enumerate(values):
+            where = ("tool", "uv", key) if key == "index-url" else ("tool", "uv", key, number)
+            found.append(IndexRef(url, role, toml.position(*where), tool="uv", path=path))
+    return found
+
+
+def _poetry(toml: TomlFile, path: str) -> tuple[list[Requirement], list[PythonPin]]:
+    requirements: list[Requirement] = []
+    pythons: list[PythonPin] = []
+    poetry = toml.get("tool", "poetry") or {}
+    tables: list[tuple[tuple[str, ...], Any]] = [
+        (("tool", "poetry", "dependencies"), poetry.get("dependencies")),
+        (("tool", "poetry", "dev-dependencies"), poetry.get("dev-dependencies")),
+    ]
+    for group, body in (poetry.get("group") or {}).items():
+        tables.append(
+            (("tool", "poetry", "group", group, "dependencies"), body.get("dependencies"))
+        )
+    for key, table in tables:
+        for name, value in (table or {}).items():
+            if name == "python":
+                if isinstance(value, str):
+                    pythons.append(
+                        PythonPin(poetry_to_pep440(value), toml.position(*key, name), "poetry")
+                    )
+                continue
+            entries = value if isinstance(value, list) else [value]
+            for number, entry in enumerate(entries):
+                where = (*key, name, number) if isinstance(value, list) else (*key, name)
+                requirements.append(_poetry_requirement(name, entry, toml.position(*where), path))
+    return requirements, pythons
+
+
+def _poetry_requirement(name: str, entry: Any, position: Position, path: str) -> Requirement:
+    if isinstance(entry, str):
+        entry = {"version": entry}
+    if not isinstance(entry, dict):
+        entry = {}
+    version = str(entry.get("version", "*"))
+    marker = entry.get("markers")
+    platform = entry.get("platform")
+    if platform:
+        marker = _and(marker, f"sys_platform == '{platform}'")
+    return Requirement(
+        canonical_name(name),
+        poetry_to_pep440(version),
+        position,
+        marker=marker,
+        url=entry.get("url"),
+        source=entry.get("source"),
+        path=path,
+    )
+
+
+def _poetry_pdm_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
+    found: list[IndexRef] = []
+    for index, item in enumerate(toml.get("tool", "poetry", "source") or []):
+        if not isinstance(item, dict) or "url" not in item:
+            continue
+        priority = item.get("priority")
+        found.append(
+            IndexRef(
+                str(item["url"]),
+                "source",
+                toml.position("tool", "poetry", "source", index, "url"),
+                tool="poetry",
+                name=item.get("name"),
+                explicit=priority == "explicit",
+                path=path,
+            )
+        )
+    for index, item in enumerate(toml.get("tool", "pdm", "source") or []):
+        if not isinstance(item, dict) or "url" not in item:
+            continue
+        found.append(
+            IndexRef(
+                str(item["url"]),
+                "find-links" if item.get("type") == "find_links" else "source",
+                toml.position("tool", "pdm", "source", index, "url"),
+                tool="pdm",
+                name=item.get("name"),
+                explicit=bool(item.get("include_packages")),
+                path=path,
+            )
+        )
+    return found
+
+
+def torchenv_settings(toml: TomlFile) -> list[GpuTarget]:
+    """``[tool.torchenv] gpus = [...]`` and ``compute-capabilities = [...]``."""
+    settings = toml.get("tool", "torchenv") or {}
+    targets: list[GpuTarget] = []
+    for key, is_capability in (("gpus", False), ("compute-capabilities", True)):
+        values = settings.get(key) or []
+        for index, value in enumerate(values if isinstance(values, list) else [values]):
+            targets.append(
+                GpuTarget(str(value), toml.position("tool", "torchenv", key, index), is_capability)
+            )
+    return targets
+
+
+def _declared_platforms(toml: TomlFile) -> tuple[Optional[frozenset[str]], Optional[Position]]:
+    """Platforms the project says it supports: ``[tool.torchenv] targets`` (``macos-arm64``,
+    ``linux-x86_64-cu128``) or uv's ``environments`` / ``required-environments`` markers."""
+    targets = toml.get("tool", "torchenv", "targets")
+    if isinstance(targets, list) and targets:
+        found = set()
+        for target in targets:
+            parts = str(target).split("-")
+            if len(parts) >= 2:
+                found.add(f"{parts[0]}-{parts[1]}")
+        return frozenset(found & ALL_PLATFORMS) or None, toml.position(
+            "tool", "torchenv", "targets"
+        )
+    for key in ("environments", "required-environments"):
+        markers = toml.get("tool", "uv", key)
+        if isinstance(markers, list) and markers:
+            reached: set[str] = set()
+            try:
+                for marker in markers:
+                    reached |= marker_platforms(str(marker))
+            except ValueError:
+                continue
+            return frozenset(reached) or None, toml.position("tool", "uv", key)
+    return None, None
+
+
+def read_pyproject(text: str, path: str) -> Document:
+    toml = load_toml(text, path)
+    pep621 = [requirement for requirement, _ in _pep621(toml, path)]
+    requirements = _uv(toml, path, pep621)
+    poetry_requirements, pythons = _poetry(toml, path)
+    requirements += poetry_requirements
+    requires_python = toml.get("project", "requires-python")
+    if isinstance(requires_python, str):
+        pythons.insert(
+            0,
+            PythonPin(
+                requires_python, toml.position("project", "requires-python"), "requires-python"
+            ),
+        )
+    # PDM routes by include_packages on the source itself, not per dependency.
+    platforms, platforms_position = _declared_platforms(toml)
+    return Document(
+        path=path,
+        kind="pyproject",
+        requirements=tuple(requirements),
+        indexes=tuple(_uv_indexes(toml, path) + _poetry_pdm_indexes(toml, path)),
+        pythons=tuple(pythons),
+        gpus=tuple(torchenv_settings(toml)),
+        platforms=platforms,
+        platforms_position=platforms_position,
+        ignores=inline_ignores(text),
+    )

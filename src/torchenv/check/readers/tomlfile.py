@@ -1,0 +1,56 @@
+"""Shared by the TOML readers: parse with tomllib, locate with the scanner."""
+
+from __future__ import annotations
+
+import re
+import sys
+from typing import Any, Optional
+
+from torchenv.check.model import Position
+from torchenv.check.readers.tomlpos import KeyPath, locate
+from torchenv.errors import InputError
+
+__all__ = ["TomlFile", "load_toml"]
+
+
+class TomlFile:
+    """A parsed TOML document plus the positions of its values."""
+
+    def __init__(self, data: dict[str, Any], positions: dict[KeyPath, Position]) -> None:
+        self.data = data
+        self.positions = positions
+
+    def get(self, *path: str) -> Any:
+        node: Any = self.data
+        for key in path:
+            if not isinstance(node, dict) or key not in node:
+                return None
+            node = node[key]
+        return node
+
+    def position(self, *path: object) -> Position:
+        """Where ``path`` is, else its nearest located ancestor, else line 1."""
+        key: KeyPath = tuple(path)  # type: ignore[arg-type]
+        while key:
+            found = self.positions.get(key)
+            if found is not None:
+                return found
+            key = key[:-1]
+        return Position(1, 1)
+
+
+def load_toml(text: str, path: str) -> TomlFile:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on 3.9/3.10 only
+        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line: Optional[int] = getattr(error, "lineno", None)
+        if line is None:
+            match = re.search(r"line (\d+)", str(error))
+            line = int(match.group(1)) if match else None
+        message = str(error).split(" (at ")[0]
+        raise InputError(path, f"invalid TOML: {message}", line) from None
+    return TomlFile(data, locate(text))

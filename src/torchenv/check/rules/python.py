@@ -1,0 +1,92 @@
+"""TE013: the Python a file pins is outside the pinned torch release's range."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Optional
+
+from torchenv.check.context import Context
+from torchenv.check.diagnostics import Diagnostic, make
+from torchenv.check.knowledge import ReleaseLike
+from torchenv.check.model import Requirement
+from torchenv.check.versions import python_minors
+
+__all__ = ["python_out_of_range"]
+
+# Pins that name the interpreter itself (one minor); the rest are ranges a resolver
+# must satisfy for every allowed minor (uv refuses a lock otherwise).
+_EXACT_ORIGINS = ("conda", "pixi", "docker-image")
+
+
+def _torch_release(context: Context) -> Optional[tuple[Requirement, ReleaseLike]]:
+    candidates = [
+        *context.requirements("torch"),
+        *context.requirements("torch", ecosystem="image"),
+        *context.requirements("pytorch", ecosystem="conda"),
+    ]
+    for requirement in candidates:
+        release = context.pinned_release(requirement)
+        if release is not None:
+            return requirement, release
+    return None
+
+
+def _tagged_minors(release: ReleaseLike) -> set[tuple[int, int]]:
+    minors: set[tuple[int, int]] = set()
+    from torchenv.check.context import ALL_PLATFORMS
+
+    for platform in ALL_PLATFORMS:
+        for tag in release.python_tags(platform):
+            digits = tag[2:].rstrip("t")
+            if tag.startswith("cp") and digits.isdigit() and len(digits) >= 2:
+                minors.add((int(digits[0]), int(digits[1:])))
+    return minors
+
+
+def python_out_of_range(context: Context) -> Iterator[Diagnostic]:
+    found = _torch_release(context)
+    if found is None or not context.document.pythons:
+        return
+    torch, release = found
+    try:
+        supported = set(python_minors(release.requires_python))
+    except ValueError:
+        return
+    tagged = _tagged_minors(release)
+    if tagged:
+        supported &= tagged
+    if not supported:
+        return
+    shown = _span(supported)
+    for pin in context.document.pythons:
+        try:
+            allowed = python_minors(pin.specifier)
+        except ValueError:
+            continue
+        if not allowed:
+            continue
+        if pin.origin in _EXACT_ORIGINS:
+            outside = [m for m in allowed if m not in supported]
+        else:
+            # A range: uv/Poetry must solve for its lowest minor; beyond the newest
+            # supported minor a range is only wrong if nothing overlaps.
+            outside = [allowed[0]] if allowed[0] < min(supported) else []
+            if not any(m in supported for m in allowed):
+                outside = list(allowed)
+        if not outside:
+            continue
+        bad = ", ".join(f"{a}.{b}" for a, b in outside[:3])
+        yield make(
+            context.document.path,
+            pin.position,
+            "TE013",
+            f"Python {bad} ({pin.origin} {pin.specifier}) is outside torch {release.version}'s "
+            f"range {shown} (torch pinned at line {torch.position.line})",
+            f"use Python {shown}, or a torch release that supports Python {bad}",
+        )
+
+
+def _span(minors: set[tuple[int, int]]) -> str:
+    ordered = sorted(minors)
+    low, high = ordered[0], ordered[-1]
+    return f"{low[0]}.{low[1]}-{high[0]}.{high[1]}"

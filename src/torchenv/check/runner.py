@@ -1,0 +1,179 @@
+"""Run ``check`` over files: read each (an unreadable one becomes a TE000 diagnostic and
+the rest are still checked), resolve includes, run the selected rules, filter."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from torchenv.check.diagnostics import Diagnostic, filter_diagnostics, make
+from torchenv.check.discover import discover, kind_for
+from torchenv.check.knowledge import CatalogLike
+from torchenv.check.model import Document, Position
+from torchenv.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
+
+__all__ = ["Report", "check_paths", "read_document"]
+
+_MAX_INCLUDE_DEPTH = 16
+
+
+@dataclass(frozen=True)
+class Report:
+    files: tuple[str, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def exit_code(self) -> int:
+        if any(d.code == "TE000" for d in self.diagnostics):
+            return EXIT_USAGE
+        return EXIT_PROBLEMS if self.diagnostics else EXIT_OK
+
+
+def _reader(kind: str) -> Callable[[str, str], Document]:
+    if kind == "requirements":
+        from torchenv.check.readers.requirements import read_requirements
+
+        return read_requirements
+    if kind == "pyproject":
+        from torchenv.check.readers.pyproject import read_pyproject
+
+        return read_pyproject
+    if kind == "conda":
+        from torchenv.check.readers.conda import read_conda
+
+        return read_conda
+    if kind == "pixi":
+        from torchenv.check.readers.pixi import read_pixi
+
+        return read_pixi
+    if kind == "pylock":
+        from torchenv.check.readers.pylock import read_pylock
+
+        return read_pylock
+    from torchenv.check.readers.dockerfile import read_dockerfile
+
+    return read_dockerfile
+
+
+def read_document(path: str, kind: Optional[str] = None) -> Document:
+    """Read and parse one file; InputError (with the line when known) if it cannot be."""
+    kind = kind or kind_for(path)
+    if kind is None:
+        raise InputError(path, "not a file kind torchenv check reads", None)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise InputError(path, f"cannot read: {reason}", None) from None
+    return _reader(kind)(text, path)
+
+
+def _unreadable(error: InputError, fallback: str) -> Diagnostic:
+    return make(
+        error.path or fallback,
+        Position(error.line or 1, 1),
+        "TE000",
+        error.detail,
+        "fix the syntax so pip/uv/conda can read the file",
+    )
+
+
+def _includes(
+    document: Document, problems: list[Diagnostic], cache: dict[str, Document]
+) -> tuple[Document, ...]:
+    """The documents ``-r``/``-c`` pull in, transitively, relative to each includer."""
+    found: list[Document] = []
+    seen = {os.path.abspath(document.path)}
+    queue = [(document, 0)]
+    while queue:
+        current, depth = queue.pop(0)
+        for include in current.includes:
+            target = include.target
+            if "://" in target or "$" in target:
+                continue  # a remote or templated include: nothing to read offline
+            path = os.path.normpath(os.path.join(os.path.dirname(current.path), target))
+            key = os.path.abspath(path)
+            if key in seen or depth >= _MAX_INCLUDE_DEPTH:
+                continue
+            seen.add(key)
+            if key not in cache:
+                try:
+                    cache[key] = read_document(path, "requirements")
+                except InputError as error:
+                    if current is document:
+                        problems.append(
+                            make(
+                                current.path,
+                                include.position,
+                                "TE000",
+                                f"included file {target} cannot be read: {error.detail}",
+                                "fix the -r/-c path (it is relative to this file)",
+                            )
+                        )
+                    continue
+            found.append(cache[key])
+            queue.append((cache[key], depth + 1))
+    return tuple(found)
+
+
+def check_paths(
+    paths: Sequence[str],
+    *,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    root: str = ".",
+    catalog: Optional[CatalogLike] = None,
+) -> Report:
+    """Check ``paths`` (files or directories; none = the repository at ``root``)."""
+    from torchenv.check.rules import CHECKS
+
+    files: list[str] = []
+    for path in paths or [root]:
+        files.extend(discover(path) if os.path.isdir(path) else [path])
+    codes = frozenset(
+        code
+        for code in (*CHECKS, "TE014")
+        if (not select or any(code.startswith(p.upper()) for p in select))
+        and not any(code.startswith(p.upper()) for p in ignore if p)
+    )
+    problems: list[Diagnostic] = []
+    documents: dict[str, Document] = {}
+    for path in files:
+        try:
+            documents[path] = read_document(path)
+        except InputError as error:
+            problems.append(_unreadable(error, path))
+    cache: dict[str, Document] = {os.path.abspath(p): d for p, d in documents.items()}
+    if documents and codes:
+        problems.extend(_judge(documents, codes, cache, catalog, problems))
+    return Report(
+        tuple(files), tuple(filter_diagnostics(problems, documents, select=select, ignore=ignore))
+    )
+
+
+def _judge(
+    documents: dict[str, Document],
+    codes: frozenset[str],
+    cache: dict[str, Document],
+    catalog: Optional[CatalogLike],
+    problems: list[Diagnostic],
+) -> list[Diagnostic]:
+    from torchenv.check.context import Context
+    from torchenv.check.rules import run_rules
+
+    if catalog is None:
+        from torchenv.check.knowledge import load_knowledge
+
+        catalog = load_knowledge()
+    found: list[Diagnostic] = []
+    for document in documents.values():
+        included = _includes(document, problems, cache)
+        found.extend(run_rules(Context(document, catalog, included), codes))
+        if "TE014" in codes and document.kind == "pylock":
+            from torchenv.check.rules.lock import stale_lock
+
+            found.extend(stale_lock(document))
+    return found
