@@ -109,7 +109,7 @@ def _includes(
                                 current.path,
                                 include.position,
                                 "TE000",
-                                f"included file {target} cannot be read: {error.detail}",
+                                f"included file {target}: {error.detail}",
                                 "fix the -r/-c path (it is relative to this file)",
                             )
                         )
@@ -117,6 +117,45 @@ def _includes(
             found.append(cache[key])
             queue.append((cache[key], depth + 1))
     return tuple(found)
+
+
+def _includers(
+    documents: dict[str, Document], cache: dict[str, Document]
+) -> dict[str, tuple[Document, ...]]:
+    """Requirement files that ``-r`` each checked file: their indexes apply to it too.
+
+    ``requirements/base.txt`` often carries ``torch==2.7.0+cu126`` while ``gpu.txt``
+    adds the index and ``-r base.txt``; pre-commit may pass base.txt alone, so sibling
+    requirement files are read to find who includes it.
+    """
+    candidates: dict[str, Document] = {}
+    directories = {
+        os.path.dirname(os.path.abspath(p))
+        for p, d in documents.items()
+        if d.kind == "requirements"
+    }
+    for directory in directories:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            path = os.path.join(directory, name)
+            if kind_for(path) != "requirements" or not os.path.isfile(path):
+                continue
+            if path not in cache:
+                try:
+                    cache[path] = read_document(path, "requirements")
+                except InputError:
+                    continue
+            candidates[path] = cache[path]
+    found: dict[str, list[Document]] = {}
+    for path, document in candidates.items():
+        for include in document.includes:
+            target = os.path.abspath(os.path.join(os.path.dirname(path), include.target))
+            if target != path:
+                found.setdefault(target, []).append(document)
+    return {target: tuple(docs) for target, docs in found.items()}
 
 
 def check_paths(
@@ -169,8 +208,10 @@ def _judge(
 
         catalog = load_knowledge()
     found: list[Diagnostic] = []
+    includers = _includers(documents, cache)
     for document in documents.values():
         included = _includes(document, problems, cache)
+        included += includers.get(os.path.abspath(document.path), ())
         found.extend(run_rules(Context(document, catalog, included), codes))
         if "TE014" in codes and document.kind == "pylock":
             from torchenv.check.rules.lock import stale_lock

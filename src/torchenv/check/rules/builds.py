@@ -9,7 +9,7 @@ from typing import Optional
 from torchenv.check.context import PAIRED_PACKAGES, Context, Route
 from torchenv.check.diagnostics import Diagnostic, make
 from torchenv.check.knowledge import ReleaseLike
-from torchenv.check.model import BaseImage, Requirement
+from torchenv.check.model import BaseImage, Position, Requirement
 from torchenv.check.rules.common import (
     CONDA_NAMES,
     overlap,
@@ -59,7 +59,7 @@ def accelerator_for_platform(context: Context) -> Iterator[Diagnostic]:
         served = variant_platforms(context, release, route.variant)
         if not served:
             continue  # an unpublished variant: TE003 says so
-        missing = platforms - served
+        missing = _unserved(platforms, served)
         if not missing:
             continue
         kind = _KIND_NAMES.get(route.variant[:2], route.variant)
@@ -76,6 +76,22 @@ def accelerator_for_platform(context: Context) -> Iterator[Diagnostic]:
             "use the cpu build (PyPI default) there",
         )
     yield from _cuda_images_on_arm64(context)
+
+
+def _unserved(reached: frozenset[str], served: set[str]) -> set[str]:
+    """Reached platforms of an OS none of whose reached architectures is served.
+
+    ``sys_platform == 'win32'`` reaches Windows on x86_64 and on arm64; a CUDA pin there
+    is fine when x86_64 is served. Only when every reached architecture of an OS lacks
+    the build (macOS for CUDA; linux/arm64 named by a Docker platform or a marker) is
+    it an error.
+    """
+    missing: set[str] = set()
+    for os_name in {p.split("-", 1)[0] for p in reached}:
+        of_os = {p for p in reached if p.startswith(os_name + "-")}
+        if not of_os & served:
+            missing |= of_os
+    return missing
 
 
 def _cuda_images_on_arm64(context: Context) -> Iterator[Diagnostic]:
@@ -198,12 +214,15 @@ def unpublished_variant(context: Context) -> Iterator[Diagnostic]:
         if release is None or release.variant(route.variant) is not None:
             continue
         via = "" if route.origin in ("label", "image") else f" (from its {route.origin})"
-        torch = "torch" if requirement.name == "torch" else f"its torch, {requirement.name}'s pair,"
+        pin = context.pin(requirement)
+        subject = f"torch {release.version}"
+        if requirement.name != "torch" and pin is not None:
+            subject = f"{requirement.name} {pin.version} (paired with torch {release.version})"
         yield make(
             path,
             requirement.position,
             "TE003",
-            f"{_describe(requirement)}{via}: {torch} {release.version} was never built for "
+            f"{_describe(requirement)}{via}: {subject} was never built for "
             f"{route.variant} (built: {', '.join(release.variant_names)})",
             f"pick one of {', '.join(release.variant_names)} or a release built for "
             f"{route.variant}",
@@ -296,7 +315,7 @@ def gpu_not_covered(context: Context) -> Iterator[Diagnostic]:
     from torchenv.fingerprint.probes.nvidia_tables import capability_for_name
 
     path = context.document.path
-    capabilities: list[tuple[str, str, object]] = []
+    capabilities: list[tuple[str, str, Position]] = []
     for target in targets:
         capability = target.value if target.is_capability else capability_for_name(target.value)
         if capability is None or not _capability(capability):
@@ -326,15 +345,16 @@ def gpu_not_covered(context: Context) -> Iterator[Diagnostic]:
             if not archs:
                 continue
             ptx = built.ptx(platform)
-            for name, capability, _position in capabilities:
+            for name, capability, position in capabilities:
                 if _covered(capability, archs, ptx):
                     continue
                 shown = name if name == capability else f"{name} (sm {capability})"
                 yield make(
                     path,
-                    requirement.position,
+                    position,
                     "TE015",
-                    f"torch {release.version}+{route.variant} on {platform} has no kernels for "
+                    f"torch {release.version}+{route.variant} (line {requirement.position.line})"
+                    f" on {platform} has no kernels for "
                     f"{shown} (compiled: {' '.join(archs)}{' +PTX ' + ptx if ptx else ''}): "
                     "'no kernel image is available for execution on the device'",
                     "pick a variant whose compiled architectures include it "

@@ -8,7 +8,7 @@ from typing import Optional
 from torchenv.check.context import Context
 from torchenv.check.diagnostics import Diagnostic, make
 from torchenv.check.knowledge import ReleaseLike
-from torchenv.check.model import Requirement
+from torchenv.check.model import PythonPin, Requirement
 from torchenv.check.versions import python_minors
 
 __all__ = ["python_out_of_range"]
@@ -18,12 +18,19 @@ __all__ = ["python_out_of_range"]
 _EXACT_ORIGINS = ("conda", "pixi", "docker-image")
 
 
-def _torch_release(context: Context) -> Optional[tuple[Requirement, ReleaseLike]]:
+def _torch_release(context: Context, pin: PythonPin) -> Optional[tuple[Requirement, ReleaseLike]]:
     candidates = [
         *context.requirements("torch"),
         *context.requirements("torch", ecosystem="image"),
         *context.requirements("pytorch", ecosystem="conda"),
     ]
+    images = context.document.images
+    if images:
+        # A Dockerfile: only the torch installed in the python image's own stage counts.
+        starts = [image.position.line for image in images]
+        stage = max((n for n, line in enumerate(starts) if line <= pin.position.line), default=0)
+        end = starts[stage + 1] if stage + 1 < len(starts) else 1 << 30
+        candidates = [c for c in candidates if starts[stage] <= c.position.line < end]
     for requirement in candidates:
         release = context.pinned_release(requirement)
         if release is not None:
@@ -44,21 +51,21 @@ def _tagged_minors(release: ReleaseLike) -> set[tuple[int, int]]:
 
 
 def python_out_of_range(context: Context) -> Iterator[Diagnostic]:
-    found = _torch_release(context)
-    if found is None or not context.document.pythons:
-        return
-    torch, release = found
-    try:
-        supported = set(python_minors(release.requires_python))
-    except ValueError:
-        return
-    tagged = _tagged_minors(release)
-    if tagged:
-        supported &= tagged
-    if not supported:
-        return
-    shown = _span(supported)
     for pin in context.document.pythons:
+        found = _torch_release(context, pin)
+        if found is None:
+            continue
+        torch, release = found
+        try:
+            supported = set(python_minors(release.requires_python))
+        except ValueError:
+            continue
+        tagged = _tagged_minors(release)
+        if tagged:
+            supported &= tagged
+        if not supported:
+            continue
+        shown = _span(supported)
         try:
             allowed = python_minors(pin.specifier)
         except ValueError:
