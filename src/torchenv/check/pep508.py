@@ -15,7 +15,7 @@ __all__ = ["ParsedRequirement", "canonical_name", "parse_requirement", "wheel_na
 
 _NAME = re.compile(r"\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*")
 _EXTRAS = re.compile(r"\[([^\]]*)\]\s*")
-_SPEC_CLAUSE = re.compile(r"^\s*(===|==|!=|<=|>=|~=|<|>)\s*([^\s,;]+)\s*$")
+_SPEC_CLAUSE = re.compile(r"^\s*(===|==|!=|<=|>=|~=|<|>)\s*([A-Za-z0-9*][^\s,;]*)\s*$")
 
 
 def canonical_name(name: str) -> str:

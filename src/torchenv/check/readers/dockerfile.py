@@ -72,6 +72,7 @@ _ENV_INDEX = {
     "UV_EXTRA_INDEX_URL": "extra-index-url",
     "UV_INDEX": "extra-index-url",
 }
+_WRAPPERS = {"sudo", "command", "exec", "time", "nice", "env", "-E", "--"}
 _VAR = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))")
 
 
@@ -93,19 +94,21 @@ def _install_commands(words: list[str]) -> list[list[str]]:
     current: list[str] = []
     for word in [*words, "&&"]:
         if word in ("&&", "||", ";", "|"):
-            for start in range(len(current)):
-                head = current[start].rsplit("/", 1)[-1]
-                nxt = current[start + 1 : start + 3]
-                if re.match(r"^pip(\d+(\.\d+)?)?$", head) and nxt[:1] == ["install"]:
-                    commands.append(current[start + 2 :])
-                    break
-                module_install = current[start + 1 : start + 4] == ["-m", "pip", "install"]
-                if re.match(r"^python[\d.]*$", head) and module_install:
-                    commands.append(current[start + 4 :])
-                    break
-                if head == "uv" and nxt == ["pip", "install"]:
-                    commands.append(current[start + 3 :])
-                    break
+            # The command word comes first, after wrappers and VAR=value assignments
+            # ("echo pip install x" installs nothing).
+            start = 0
+            while start < len(current) and (
+                current[start] in _WRAPPERS or re.match(r"^[A-Za-z_][A-Za-z0-9_]*=", current[start])
+            ):
+                start += 1
+            head = current[start].rsplit("/", 1)[-1] if start < len(current) else ""
+            rest = current[start + 1 :]
+            if re.match(r"^pip(\d+(\.\d+)?)?$", head) and rest[:1] == ["install"]:
+                commands.append(rest[1:])
+            elif re.match(r"^python[\d.]*$", head) and rest[:3] == ["-m", "pip", "install"]:
+                commands.append(rest[3:])
+            elif head == "uv" and rest[:2] == ["pip", "install"]:
+                commands.append(rest[2:])
             current = []
         else:
             current.append(word)
