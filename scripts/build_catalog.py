@@ -740,6 +740,11 @@ def release(version: str) -> dict[str, Any]:
             "torchaudio stopped at 2.11.0, whose metadata has no torch requirement "
             "(facts §4); it is seen installed beside torch 2.14.0 (stack-cpu-2.14.0.txt)"
         )
+    if torchvision is None:
+        notes.append(
+            f"no torchvision release is paired with torch {version} yet (facts §4): "
+            "use an older torch (e.g. --torch '<2.15') if you need torchvision"
+        )
     if version == "2.0.0":
         notes.append("torchvision 0.15.0 and torchaudio 2.0.0 were yanked (facts §4)")
     return {
