@@ -11,7 +11,7 @@ __all__ = ["FILE_PATTERN", "discover", "kind_for"]
 
 # Also the `files:` pattern of the pre-commit hook (kept in sync by a test).
 FILE_PATTERN = (
-    r"(^|/)(requirements[^/]*\.(txt|in)|[^/]*requirements\.(txt|in)|constraints[^/]*\.(txt|in)"
+    r"(^|/)(requirements[^/]*\.(txt|in)|requirements/[^/]+\.(txt|in)|[^/]*requirements\.(txt|in)|constraints[^/]*\.(txt|in)"
     r"|pyproject\.toml|environment[^/]*\.ya?ml|pylock(\.[^/]+)?\.toml|pixi\.toml"
     r"|Dockerfile[^/]*|[^/]*\.Dockerfile|Containerfile)$"
 )
