@@ -133,7 +133,7 @@ def detect_fingerprint(
 
             extra_dirs = wsl_smi_dirs(root)
 
-        def nvidia() -> Optional[Accelerator]:
+        def nvidia() -> tuple[Optional[Accelerator], tuple[str, ...]]:
             from torchenv.fingerprint.probes.nvidia import probe_nvidia
 
             return probe_nvidia(
@@ -185,10 +185,9 @@ def detect_fingerprint(
         if task is None:
             continue
         value = task.wait(deadline, notes)
-        if name == "intel" and value is not None:
-            accelerator, intel_notes = value
-            notes += intel_notes
-            value = accelerator
+        if name in ("intel", "nvidia") and value is not None:
+            value, probe_notes = value
+            notes += probe_notes
         if name == "apple" and value is not None:
             os_version = value.os_version
             environment = Environment(rosetta=value.rosetta)

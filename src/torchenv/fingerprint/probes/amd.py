@@ -75,8 +75,9 @@ def parse_rocminfo(text: str) -> tuple[Optional[str], list[RocmAgent]]:
     module = re.search(r"ROCk module(?: version)?\s+(\S+)\s+is loaded", text)
     agents: list[RocmAgent] = []
     for block in re.split(r"\*{5,}\s*\n\s*Agent \d+\s*\n\s*\*{5,}", text)[1:]:
-        if not re.search(r"Device Type:\s*GPU", block):
-            continue
+        device_type = re.search(r"Device Type:\s*(\w+)", block)
+        if device_type and device_type.group(1) != "GPU":
+            continue  # CPU agents (their Name is the CPU brand anyway, not gfx...)
         name = re.search(r"^\s*Name:\s*(gfx[0-9a-f]+)", block, re.MULTILINE)
         if not name:
             continue

@@ -420,8 +420,9 @@ def probe_nvidia(
     os_name: str = "linux",
     nvml_loader: Optional[Callable[[], tuple[Any, str]]] = None,
     extra_dirs: Sequence[str] = (),
-) -> Optional[Accelerator]:
-    """The NVIDIA accelerator record, or None when no source shows an NVIDIA driver."""
+) -> tuple[Optional[Accelerator], tuple[str, ...]]:
+    """(The NVIDIA accelerator record or None when no source shows a driver, notes for the
+    fingerprint when a tool was there but failed)."""
     found = _Found()
     if nvml_loader is not None:
         _from_nvml(read_nvml(nvml_loader), found)
@@ -434,7 +435,9 @@ def probe_nvidia(
     if os_name == "linux":
         _kernel_files(root, found, fill=not found.devices)
     if found.driver is None and not found.devices:
-        return None
+        # A machine without NVIDIA simply lacks NVML; anything else (a hanging or
+        # broken nvidia-smi) is worth telling.
+        return None, tuple(n for n in found.notes if not n.startswith("NVML unavailable"))
     if found.cuda is None and found.driver:
         derived = cuda_for_driver(found.driver, os_name)
         if derived:
@@ -453,7 +456,7 @@ def probe_nvidia(
     if found.source == "kernel-module" and not found.devices:
         found.notes.append("driver loaded but no GPU details readable (no NVML, no nvidia-smi)")
     devices, visibility_notes, visibility_evidence = apply_visibility(found.devices, env)
-    return Accelerator(
+    accelerator = Accelerator(
         vendor="nvidia",
         source=found.source or "nvidia",
         driver_version=found.driver,
@@ -463,6 +466,7 @@ def probe_nvidia(
         notes=tuple(found.notes + visibility_notes),
         evidence=tuple(found.evidence + visibility_evidence),
     )
+    return accelerator, ()
 
 
 def wsl_smi_dirs(root: str) -> tuple[str, ...]:
