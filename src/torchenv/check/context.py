@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from torchenv.check.knowledge import CatalogLike, ReleaseLike
 from torchenv.check.markers import PLATFORM_ENVIRONMENTS, marker_platforms
@@ -73,8 +72,7 @@ def pytorch_index(url: str) -> Optional[tuple[str, Optional[str]]]:
     return None
 
 
-@dataclass(frozen=True)
-class Route:
+class Route(NamedTuple):
     """The variant a requirement gets and why: ``origin`` is ``label`` (``+cu128``),
     ``url`` (a direct wheel URL), ``source`` (a per-package index), ``index`` (the
     file's ``--index-url``), ``image`` (a Docker image tag), or ``pypi``."""
@@ -82,7 +80,7 @@ class Route:
     variant: Optional[str]
     origin: str
     position: Position
-    index: Optional[IndexRef] = None
+    index_ref: Optional[IndexRef] = None
 
 
 class Context:

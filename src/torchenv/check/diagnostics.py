@@ -6,15 +6,14 @@ ruff-style text or JSON records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from torchenv.check.model import ALL_CODES, Document, Position
 
 __all__ = ["Diagnostic", "filter_diagnostics", "format_text", "make", "to_json"]
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     path: str
     line: int
     col: int

@@ -8,8 +8,7 @@ the rules only need the pieces, not validation of every corner of the grammar.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 __all__ = ["ParsedRequirement", "canonical_name", "parse_requirement", "wheel_name_version"]
 
@@ -23,8 +22,7 @@ def canonical_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-@dataclass(frozen=True)
-class ParsedRequirement:
+class ParsedRequirement(NamedTuple):
     name: str
     extras: tuple[str, ...]
     specifier: str

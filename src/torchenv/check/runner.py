@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from torchenv.check.diagnostics import Diagnostic, filter_diagnostics, make
 from torchenv.check.discover import discover, kind_for
@@ -19,8 +18,7 @@ __all__ = ["Report", "check_paths", "read_document"]
 _MAX_INCLUDE_DEPTH = 16
 
 
-@dataclass(frozen=True)
-class Report:
+class Report(NamedTuple):
     files: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
 

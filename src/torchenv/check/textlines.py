@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from torchenv.check.model import ALL_CODES, Position
 
@@ -44,8 +44,7 @@ class LineMap:
         return Position(line + 1, offset - self.starts[line] + 1)
 
 
-@dataclass(frozen=True)
-class LogicalLine:
+class LogicalLine(NamedTuple):
     """Physical lines joined at ``\\`` continuations, with the map back to positions.
 
     ``spans`` holds ``(offset in text, line number, column of that offset)`` for the

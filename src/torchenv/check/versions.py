@@ -7,8 +7,8 @@ evaluated per minor version (3.9, 3.10, ...) because wheels are tagged per minor
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Optional
+from functools import cache
+from typing import NamedTuple, Optional
 
 __all__ = [
     "PYTHON_MINORS",
@@ -29,8 +29,7 @@ _RELEASE = re.compile(r"^v?(\d+(?:\.\d+)*)")
 _CLAUSE = re.compile(r"^(===|==|!=|<=|>=|~=|<|>)\s*(\S+)$")
 
 
-@dataclass(frozen=True)
-class Pin:
+class Pin(NamedTuple):
     """An exact version pin: ``version`` without local label; ``wildcard`` for ``==2.7.*``."""
 
     version: str
@@ -43,6 +42,7 @@ def split_local(version: str) -> tuple[str, Optional[str]]:
     return public, (local.lower() if plus else None)
 
 
+@cache
 def release_tuple(version: str) -> tuple[int, ...]:
     match = _RELEASE.match(version.strip())
     if not match:
@@ -91,6 +91,7 @@ def _satisfies(version: tuple[int, ...], op: str, target_text: str) -> bool:
     raise ValueError(f"unknown operator {op!r}")
 
 
+@cache
 def python_minors(
     specifier: str, candidates: tuple[tuple[int, int], ...] = PYTHON_MINORS
 ) -> tuple[tuple[int, int], ...]:
@@ -110,9 +111,11 @@ def python_minors(
         clauses.append((match.group(1), match.group(2)))
     allowed = []
     for major, minor in candidates:
+        # Patches 0..39 cover every real Python patch release and every bound written
+        # as X.Y.Z in practice.
         if any(
             all(_satisfies((major, minor, patch), op, target) for op, target in clauses)
-            for patch in range(0, 40)
+            for patch in range(40)
         ):
             allowed.append((major, minor))
     return tuple(allowed)

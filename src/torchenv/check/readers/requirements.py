@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import re
 import shlex
-from dataclasses import dataclass, field
 
 from torchenv.check.model import Document, Include, IndexRef, Requirement
 from torchenv.check.pep508 import parse_requirement, wheel_name_version
@@ -36,11 +35,13 @@ _OPTION_START = re.compile(r"\s--?[A-Za-z]")
 _OPTION = re.compile(r"^(--?[A-Za-z][A-Za-z0-9-]*)(?:=|\s+|$)(.*)$")
 
 
-@dataclass
 class LineItems:
-    requirements: list[Requirement] = field(default_factory=list)
-    indexes: list[IndexRef] = field(default_factory=list)
-    includes: list[Include] = field(default_factory=list)
+    """What a run of requirement lines declared so far (a builder, hence mutable)."""
+
+    def __init__(self) -> None:
+        self.requirements: list[Requirement] = []
+        self.indexes: list[IndexRef] = []
+        self.includes: list[Include] = []
 
 
 def _strip_comment(text: str) -> str:

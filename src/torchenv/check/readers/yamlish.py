@@ -11,8 +11,7 @@ as an input error with its line when the structure itself is unreadable.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Union
+from typing import NamedTuple, Union
 
 from torchenv.check.model import Position
 from torchenv.errors import InputError
@@ -24,16 +23,14 @@ YamlValue = Union[str, list["YamlNode"], dict[str, "YamlNode"], None]
 _KEY = re.compile(r"""^("[^"]*"|'[^']*'|[^\s'"#\-\[{][^#]*?|-[^\s#][^#]*?):(?:\s+|$)(.*)$""")
 
 
-@dataclass(frozen=True)
-class YamlNode:
+class YamlNode(NamedTuple):
     """A scalar (``str``, or None for an empty value), list or mapping, with its position."""
 
     value: YamlValue
     position: Position
 
 
-@dataclass(frozen=True)
-class _Line:
+class _Line(NamedTuple):
     number: int
     indent: int
     text: str

@@ -9,11 +9,19 @@ from collections.abc import Iterator
 from torchenv.check.context import Context, pytorch_index
 from torchenv.check.diagnostics import Diagnostic, make
 from torchenv.check.model import IndexRef
-from torchenv.urls import redact_url
 
 __all__ = ["extra_index_url", "local_pin_without_index", "non_explicit_index", "unpinned_torch"]
 
 _PYPI_HOSTS = ("pypi.org", "pypi.python.org", "files.pythonhosted.org")
+
+
+def redact_url(url: str) -> str:
+    """Credentials never reach the output (urllib is imported only when needed)."""
+    if "@" not in url:
+        return url
+    from torchenv.urls import redact_url as redact
+
+    return redact(url)
 
 
 def _is_default(index: IndexRef) -> bool:
@@ -95,9 +103,9 @@ def unpinned_torch(context: Context) -> Iterator[Diagnostic]:
     """TE009: torch routed to a PyTorch index without an exact version."""
     for requirement in context.requirements("torch"):
         route = context.route(requirement)
-        if route is None or route.origin not in ("index", "source") or route.index is None:
+        if route is None or route.origin not in ("index", "source") or route.index_ref is None:
             continue
-        if pytorch_index(route.index.url) is None:
+        if pytorch_index(route.index_ref.url) is None:
             continue
         if context.pin(requirement) is not None or requirement.url:
             continue
@@ -106,7 +114,7 @@ def unpinned_torch(context: Context) -> Iterator[Diagnostic]:
             requirement.position,
             "TE009",
             f"torch is not pinned while it comes from the PyTorch index "
-            f"{redact_url(route.index.url)}: each install takes that index's newest build, so "
+            f"{redact_url(route.index_ref.url)}: each install takes that index's newest build, so "
             "teammates drift apart",
             "pin torch==<version> (and its torchvision/torchaudio pair), or lock with "
             "torchenv lock",
