@@ -358,8 +358,8 @@ AARCH64_CUDA: dict[str, list[str]] = {
     "2.10": ["cu126", "cu128", "cu130"],
     "2.11": ["cu126", "cu128", "cu130"],
     "2.12": ["cu126", "cu130", "cu132"],
-    "2.13": ["cu126", "cu130", "cu132"],
-    "2.14": ["cu130", "cu132"],
+    "2.13": ["cu126", "cu130", "cu132"],  # 2.13/2.14 not in §7: 2.12's set (inferred)
+    "2.14": ["cu126", "cu130", "cu132"],
     "2.15": ["cu130", "cu132"],
 }
 AARCH64_ARCHS: dict[str, tuple[list[str], Optional[str]]] = {

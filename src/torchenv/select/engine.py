@@ -230,7 +230,8 @@ class _Selector:
                 f"no torch release in the catalog satisfies {self.req.spec_text!r} "
                 f"(newest known: {newest}; 'torchenv catalog refresh' updates the catalog)"
             )
-        release = matching[0]
+        having = [r for r in matching if any(v.name == backend for v in r.variants)]
+        release = having[0] if having else matching[0]
         variant = release.variant(backend) if backend not in ("cuda", "rocm") else None
         if variant is None and backend not in ("cuda", "rocm"):
             why = (
