@@ -79,7 +79,7 @@ def test_csv_garbage_gives_no_rows() -> None:
 def test_table_old_layout() -> None:
     table = parse_nvidia_smi_table(_recorded("nvidia-515-a100-x3-truncated", "nvidia-smi.txt"))
     assert (table.driver_version, table.cuda_version) == ("515.48.07", "11.7")
-    assert [g.index for g in table.gpus] == [0, 1, 2]
+    assert [g.number for g in table.gpus] == [0, 1, 2]
     assert all(g.truncated for g in table.gpus)
     assert table.gpus[2].memory_mib == 81920
 

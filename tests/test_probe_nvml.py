@@ -138,7 +138,7 @@ def test_old_nvml_without_v2_symbols() -> None:
 
 def test_one_device_refused() -> None:
     report = read_nvml(lambda: (FakeNvml(fail_handle_for=0), "libnvidia-ml.so.1"))
-    assert [d.index for d in report.devices] == [1]
+    assert [d.number for d in report.devices] == [1]
     assert any("GPU 0" in note for note in report.notes)
 
 

@@ -124,4 +124,4 @@ def format_summary(fingerprint: Any, *, verbose: int = 0, color: bool = False) -
                 every += list(device.evidence)
         for item in every:
             lines.append(f"  {item.probe}: {item.source}: {item.raw}")
-    return "\n".join(lines) + "\n"
+    return "\n".join(line.rstrip() for line in lines) + "\n"

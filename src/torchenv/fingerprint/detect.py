@@ -59,6 +59,33 @@ def _machine() -> str:
     return os.environ.get("PROCESSOR_ARCHITECTURE", "AMD64")
 
 
+# NVML only works with the kernel driver loaded, which shows as one of these (a GPU
+# container sees the host's /proc/driver/nvidia; WSL2 has /dev/dxg and its own libs).
+_LINUX_DRIVER_MARKERS = (
+    "/proc/driver/nvidia",
+    "/dev/nvidiactl",
+    "/usr/lib/wsl/lib/libnvidia-ml.so.1",
+)
+
+
+def _nvidia_driver_present(os_name: str, environ: Mapping[str, str]) -> bool:
+    """Cheap check that loading NVML can succeed (skipping ctypes saves ~5 ms)."""
+    if os_name == "linux":
+        return any(os.path.exists(marker) for marker in _LINUX_DRIVER_MARKERS)
+    if os_name == "windows":
+        system_root = environ.get("SYSTEMROOT", r"C:\Windows")
+        return os.path.exists(os.path.join(system_root, "System32", "nvml.dll"))
+    return False
+
+
+_PROBED = {
+    "nvidia": "NVML, nvidia-smi, /sys/module/nvidia, /proc/driver/nvidia",
+    "amd": "KFD topology, /opt/rocm/.info/version, rocminfo, rocm_agent_enumerator",
+    "intel": "PCI display devices (vendor 0x8086)",
+    "apple": "SystemVersion.plist, sysctl",
+}
+
+
 class _Task:
     """A probe running in a daemon thread; ``result`` is its value or its error."""
 
@@ -109,7 +136,9 @@ def detect_fingerprint(
     os_name = system or system_name()
     arch = normalise_arch(machine or _machine(), os_name)
     real_root = root in ("", "/")
-    if nvml_loader is None and (use_nvml if use_nvml is not None else real_root):
+    if use_nvml is None:
+        use_nvml = real_root and _nvidia_driver_present(os_name, environ)
+    if nvml_loader is None and use_nvml and os_name != "macos":
         from torchenv.fingerprint.probes.nvml import default_nvml_loader
 
         nvml_loader = default_nvml_loader()
@@ -196,6 +225,9 @@ def detect_fingerprint(
             value = value.accelerator
         if value is not None:
             accelerators.append(value)
+        elif not task.thread.is_alive() and task.error is None:
+            # "No GPU of this vendor" is a fact too; say what was looked at.
+            evidence.append(Evidence(name, _PROBED[name], "nothing found"))
     if "linux" in tasks:
         facts = tasks["linux"].wait(deadline, notes)
         if facts is not None:

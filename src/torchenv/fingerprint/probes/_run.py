@@ -11,16 +11,14 @@ import contextlib
 import os
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 __all__ = ["CommandResult", "find_executable", "run_command"]
 
 _WINDOWS = sys.platform == "win32"
 
 
-@dataclass(frozen=True)
-class CommandResult:
+class CommandResult(NamedTuple):
     """What running one command produced; ``status`` is ok, missing, timeout or error."""
 
     argv: tuple[str, ...]

@@ -11,8 +11,7 @@ driver version: ``/sys/module/amdgpu/version`` or rocminfo's "ROCk module versio
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
 from torchenv.fingerprint.probes._fs import list_dir, read_text
@@ -64,8 +63,7 @@ def parse_rocm_agent_enumerator(text: str) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
-class RocmAgent:
+class RocmAgent(NamedTuple):
     gfx: str
     marketing_name: Optional[str]
 

@@ -10,8 +10,7 @@ hw.optional.arm64`` (1 on Apple Silicon hardware), ``sysctl -n sysctl.proc_trans
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
 from torchenv.fingerprint.probes._fs import read_text
@@ -22,8 +21,7 @@ __all__ = ["AppleFacts", "mps_supported", "parse_system_version_plist", "probe_a
 _PLIST = "/System/Library/CoreServices/SystemVersion.plist"
 
 
-@dataclass(frozen=True)
-class AppleFacts:
+class AppleFacts(NamedTuple):
     os_version: Optional[str]
     rosetta: bool
     apple_silicon: bool

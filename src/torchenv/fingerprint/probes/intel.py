@@ -10,8 +10,7 @@ as an XPU, which sends laptops with integrated graphics to XPU wheels they canno
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
 from torchenv.fingerprint.probes._fs import exists, list_dir, read_text
@@ -27,8 +26,7 @@ _LEVEL_ZERO_LIBS = (
 )
 
 
-@dataclass(frozen=True)
-class PciDisplay:
+class PciDisplay(NamedTuple):
     address: str
     vendor: int
     device: int

@@ -12,8 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from torchenv.fingerprint.model import Environment, Evidence, Libc
 from torchenv.fingerprint.probes._fs import exists, list_dir, read_text, under
@@ -33,8 +32,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class LinuxFacts:
+class LinuxFacts(NamedTuple):
     os_version: Optional[str]
     libc: Libc
     environment: Environment

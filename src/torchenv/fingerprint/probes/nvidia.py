@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Optional
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
 from torchenv.fingerprint.probes._fs import list_dir, read_text, under
 from torchenv.fingerprint.probes._run import run_command
 from torchenv.fingerprint.probes.nvidia_tables import capability_for_name, cuda_for_driver
-from torchenv.fingerprint.probes.nvml import NvmlReport, read_nvml
+
+if TYPE_CHECKING:
+    from torchenv.fingerprint.probes.nvml import NvmlReport
 
 __all__ = [
     "QUERY_FIELDS",
@@ -108,24 +110,22 @@ def parse_nvidia_smi_csv(text: str, fields: Sequence[str] = QUERY_FIELDS) -> lis
     return result
 
 
-@dataclass(frozen=True)
-class SmiGpu:
-    index: int
+class SmiGpu(NamedTuple):
+    number: int
     name: str
     pci_bus_id: Optional[str]
     memory_mib: Optional[int]
     truncated: bool
 
 
-@dataclass(frozen=True)
-class SmiTable:
+class SmiTable(NamedTuple):
     """The plain ``nvidia-smi`` table: header versions and one entry per GPU."""
 
     driver_version: Optional[str] = None
     cuda_version: Optional[str] = None
     cuda_raw: Optional[str] = None
     header_line: str = ""
-    gpus: tuple[SmiGpu, ...] = field(default_factory=tuple)
+    gpus: tuple[SmiGpu, ...] = ()
 
 
 _GPU_ROW = re.compile(
@@ -163,7 +163,7 @@ def parse_nvidia_smi_table(text: str) -> SmiTable:
         name = row.group(2).strip()
         gpus.append(
             SmiGpu(
-                index=int(row.group(1)),
+                number=int(row.group(1)),
                 name=name,
                 pci_bus_id=row.group(4),
                 memory_mib=memory,
@@ -228,14 +228,16 @@ def apply_visibility(
 # ---------------------------------------------------------------- I/O
 
 
-@dataclass
 class _Found:
-    driver: Optional[str] = None
-    cuda: Optional[str] = None
-    devices: list[Device] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    evidence: list[Evidence] = field(default_factory=list)
-    source: Optional[str] = None
+    """What the sources found so far (mutable: each source fills gaps)."""
+
+    def __init__(self) -> None:
+        self.driver: Optional[str] = None
+        self.cuda: Optional[str] = None
+        self.devices: list[Device] = []
+        self.notes: list[str] = []
+        self.evidence: list[Evidence] = []
+        self.source: Optional[str] = None
 
 
 def _from_nvml(report: NvmlReport, found: _Found) -> None:
@@ -251,8 +253,8 @@ def _from_nvml(report: NvmlReport, found: _Found) -> None:
     for dev in report.devices:
         found.devices.append(
             Device(
-                index=dev.index,
-                name=dev.name or f"NVIDIA GPU {dev.index}",
+                index=dev.number,
+                name=dev.name or f"NVIDIA GPU {dev.number}",
                 compute_capability=dev.compute_capability,
                 memory_mib=dev.memory_mib,
                 uuid=dev.uuid,
@@ -261,7 +263,7 @@ def _from_nvml(report: NvmlReport, found: _Found) -> None:
                     Evidence(
                         "nvidia.nvml",
                         report.library,
-                        f"{dev.index}: {dev.name}, cc {dev.compute_capability}, "
+                        f"{dev.number}: {dev.name}, cc {dev.compute_capability}, "
                         f"{dev.memory_mib} MiB, {dev.uuid}",
                     ),
                 ),
@@ -349,12 +351,12 @@ def _table(
         capability = capability_for_name(gpu.name)
         if gpu.truncated:
             found.notes.append(
-                f"GPU {gpu.index}: nvidia-smi truncated the name ({gpu.name!r}); "
+                f"GPU {gpu.number}: nvidia-smi truncated the name ({gpu.name!r}); "
                 "compute capability unknown"
             )
         found.devices.append(
             Device(
-                index=gpu.index,
+                index=gpu.number,
                 name=gpu.name,
                 compute_capability=capability,
                 memory_mib=gpu.memory_mib,
@@ -362,7 +364,7 @@ def _table(
                 capability_source="name-table" if capability else None,
                 evidence=(
                     Evidence(
-                        "nvidia.smi", "nvidia-smi", f"{gpu.index} {gpu.name} {gpu.pci_bus_id}"
+                        "nvidia.smi", "nvidia-smi", f"{gpu.number} {gpu.name} {gpu.pci_bus_id}"
                     ),
                 ),
             )
@@ -425,6 +427,9 @@ def probe_nvidia(
     fingerprint when a tool was there but failed)."""
     found = _Found()
     if nvml_loader is not None:
+        # ctypes is imported only when there is a driver to talk to.
+        from torchenv.fingerprint.probes.nvml import read_nvml
+
         _from_nvml(read_nvml(nvml_loader), found)
     if not found.devices:
         found.devices = []

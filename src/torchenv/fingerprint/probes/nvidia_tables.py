@@ -53,7 +53,7 @@ _NAME_CAPABILITY: tuple[tuple[str, str], ...] = (
     (r"\bk40\b|\bk20x?\b|\btitan black\b|\bgtx titan\b", "3.5"),
 )
 
-_COMPILED = tuple((re.compile(p), cap) for p, cap in _NAME_CAPABILITY)
+_compiled: list[tuple[re.Pattern[str], str]] = []
 
 
 def capability_for_name(name: str) -> Optional[str]:
@@ -64,7 +64,9 @@ def capability_for_name(name: str) -> Optional[str]:
     if name.rstrip().endswith("...") or name.rstrip().endswith("…"):
         return None
     normalised = " ".join(name.lower().replace("nvidia", " ").replace("geforce", " ").split())
-    for pattern, capability in _COMPILED:
+    if not _compiled:  # compiled on first use: most runs never need the table
+        _compiled.extend((re.compile(p), cap) for p, cap in _NAME_CAPABILITY)
+    for pattern, capability in _compiled:
         if pattern.search(normalised):
             return capability
     return None

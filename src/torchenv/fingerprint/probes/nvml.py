@@ -11,8 +11,7 @@ from __future__ import annotations
 import ctypes
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Callable, Optional
+from typing import Any, Callable, NamedTuple, Optional
 
 __all__ = ["NvmlDevice", "NvmlReport", "default_nvml_loader", "read_nvml", "cuda_version_text"]
 
@@ -30,17 +29,15 @@ class _Memory(ctypes.Structure):
     ]
 
 
-@dataclass(frozen=True)
-class NvmlDevice:
-    index: int
+class NvmlDevice(NamedTuple):
+    number: int
     name: Optional[str]
     compute_capability: Optional[str]
     memory_mib: Optional[int]
     uuid: Optional[str]
 
 
-@dataclass(frozen=True)
-class NvmlReport:
+class NvmlReport(NamedTuple):
     """What NVML said; ``error`` is set when it could not be used at all."""
 
     library: str
