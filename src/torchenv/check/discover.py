@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from typing import Optional
 
 __all__ = ["FILE_PATTERN", "discover", "kind_for"]
@@ -39,6 +38,8 @@ def kind_for(path: str) -> Optional[str]:
 
 
 def _git_files(root: str) -> Optional[list[str]]:
+    import subprocess  # only when discovering: pre-commit passes file names
+
     try:
         result = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
