@@ -153,3 +153,16 @@ def test_check_never_imports_the_network_stack(tmp_path: Path) -> None:
     )
     assert "HEAVY [] 2" in result.stderr, result.stderr[-2000:]
     assert json.loads(result.stdout)
+
+
+def test_exclude_globs_skip_discovered_files(capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(FIXTURES)
+    code, out, _ = _run(capsys, "--json", "--exclude", f"{root}/*", root)
+    assert (code, json.loads(out)) == (0, [])
+    _, out, _ = _run(capsys, "--json", "--exclude", "*/unreadable/*", "--exclude", "*.yml", root)
+    paths = {r["path"] for r in json.loads(out)}
+    assert paths and not any("unreadable" in p or p.endswith(".yml") for p in paths)
+    # A file named explicitly is always checked.
+    named = str(FIXTURES / "req-unpinned" / "requirements-gpu.txt")
+    code, out, _ = _run(capsys, "--json", "--exclude", "*", named)
+    assert code == 1 and json.loads(out)[0]["code"] == "TE009"

@@ -156,6 +156,15 @@ def _includers(
     return {target: tuple(docs) for target, docs in found.items()}
 
 
+def _excluded(path: str, patterns: Sequence[str]) -> bool:
+    if not patterns:
+        return False
+    from fnmatch import fnmatch
+
+    normalized = path.replace(os.sep, "/").removeprefix("./")
+    return any(fnmatch(normalized, pattern) for pattern in patterns)
+
+
 def check_paths(
     paths: Sequence[str],
     *,
@@ -163,13 +172,20 @@ def check_paths(
     ignore: Sequence[str] = (),
     root: str = ".",
     catalog: Optional[CatalogLike] = None,
+    exclude: Sequence[str] = (),
 ) -> Report:
-    """Check ``paths`` (files or directories; none = the repository at ``root``)."""
+    """Check ``paths`` (files or directories; none = the repository at ``root``).
+
+    ``exclude`` globs drop discovered files (paths named explicitly are always checked).
+    """
     from torchenv.check.rules import CHECKS
 
     files: list[str] = []
     for path in paths or [root]:
-        files.extend(discover(path) if os.path.isdir(path) else [path])
+        if os.path.isdir(path):
+            files.extend(f for f in discover(path) if not _excluded(f, exclude))
+        else:
+            files.append(path)
     codes = frozenset(
         code
         for code in (*CHECKS, "TE014")

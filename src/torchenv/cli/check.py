@@ -28,6 +28,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only these rule codes or prefixes (comma-separated, repeatable): TE00,TE013",
     )
     parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip discovered files matching this glob (repeatable): 'tests/fixtures/*'",
+    )
+    parser.add_argument(
         "--ignore",
         action="append",
         default=[],
@@ -47,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
     from torchenv.check.runner import check_paths
     from torchenv.cli.output import paint, print_json
 
-    report = check_paths(args.paths, select=_codes(args.select), ignore=_codes(args.ignore))
+    report = check_paths(
+        args.paths,
+        select=_codes(args.select),
+        ignore=_codes(args.ignore),
+        exclude=args.exclude,
+    )
     if args.json or args.format == "json":
         print_json(to_json(report.diagnostics))
         return report.exit_code
