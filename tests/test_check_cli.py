@@ -145,7 +145,8 @@ def test_check_never_imports_the_network_stack(tmp_path: Path) -> None:
         "from torchenv.cli.main import main\n"
         f"code = main(['check', '--json', {str(FIXTURES)!r}])\n"
         "heavy = sorted(m for m in sys.modules if m == 'httpx' or m.startswith(("
-        "'httpx.', 'torchenv.index', 'torchenv.resolve', 'resolvelib', 'torchenv.select')))\n"
+        "'httpx.', 'torchenv.index', 'torchenv.resolve', 'resolvelib', 'torchenv.select', "
+        "'packaging.tags', 'yaml')))\n"
         "print('HEAVY', heavy, code, file=sys.stderr)\n"
     )
     result = subprocess.run(
