@@ -65,9 +65,9 @@ def format_summary(fingerprint: Any, *, verbose: int = 0, color: bool = False) -
     py_line = f"{py.implementation} {py.version} ({py.tag}, ABI {py.abi}"
     py_line += ", free-threaded)" if py.free_threaded else ")"
     if tags:
-        py_line += f", {len(tags)} platform tags: {', '.join(tags[:2])}" + (
-            ", ..." if len(tags) > 2 else ""
-        )
+        plural = "s" if len(tags) != 1 else ""
+        more = ", ..." if len(tags) > 2 else ""
+        py_line += f", {len(tags)} platform tag{plural}: {', '.join(tags[:2])}{more}"
     lines.append(label("Python") + py_line)
     env = fp.environment
     env_parts = []

@@ -242,11 +242,7 @@ def detect_fingerprint(
             evidence.append(windows_evidence)
 
     python = _python(os_name, arch, libc, os_version, notes, evidence)
-    if not accelerators and environment.container:
-        notes.append(
-            f"running in a {environment.container} container that sees no GPU: "
-            "pass the GPU through (e.g. docker run --gpus all) or resolve with --fingerprint"
-        )
+    container_without_gpu = not accelerators and environment.container
     if environment.jetson and not any(a.vendor == "nvidia" for a in accelerators):
         notes.append(
             f"Jetson board ({environment.jetson}): PyTorch's CUDA wheels on download.pytorch.org "
@@ -263,9 +259,18 @@ def detect_fingerprint(
         notes=tuple(notes),
         evidence=tuple(evidence),
     )
+    from dataclasses import replace
+
     from torchenv.fingerprint.overrides import apply_overrides
 
-    return apply_overrides(fingerprint, environ)
+    fingerprint = apply_overrides(fingerprint, environ)
+    if container_without_gpu and not fingerprint.accelerators:
+        note = (
+            f"running in a {environment.container} container that sees no GPU: "
+            "pass the GPU through (e.g. docker run --gpus all) or resolve with --fingerprint"
+        )
+        fingerprint = replace(fingerprint, notes=(*fingerprint.notes, note))
+    return fingerprint
 
 
 def _python(

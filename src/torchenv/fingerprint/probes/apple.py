@@ -13,7 +13,7 @@ import re
 from typing import NamedTuple, Optional
 
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
-from torchenv.fingerprint.probes._fs import read_text
+from torchenv.fingerprint.probes._fs import read_text, under
 from torchenv.fingerprint.probes._run import run_command
 
 __all__ = ["AppleFacts", "mps_supported", "parse_system_version_plist", "probe_apple"]
@@ -44,8 +44,11 @@ def mps_supported(arch: str, macos_version: Optional[str]) -> bool:
     return (parts[0], parts[1]) >= (12, 3)
 
 
-def _sysctl(name: str, path: Optional[str], timeout: float) -> tuple[Optional[str], str]:
-    result = run_command(["sysctl", "-n", name], path=path, timeout=timeout)
+def _sysctl(name: str, root: str, path: Optional[str], timeout: float) -> tuple[Optional[str], str]:
+    # sysctl lives in /usr/sbin, which a user's PATH does not always include.
+    result = run_command(
+        ["sysctl", "-n", name], path=path, timeout=timeout, extra_dirs=(under(root, "/usr/sbin"),)
+    )
     value = result.stdout.strip() if result.ok else None
     return value or None, result.command
 
@@ -64,13 +67,13 @@ def probe_apple(root: str, path: Optional[str], arch: str, timeout: float) -> Ap
         if result.ok and re.match(r"\d+\.\d+", result.stdout.strip()):
             version = result.stdout.strip()
             evidence.append(Evidence("apple.os", result.command, version))
-    arm64_hw, command = _sysctl("hw.optional.arm64", path, timeout)
+    arm64_hw, command = _sysctl("hw.optional.arm64", root, path, timeout)
     apple_silicon = arch == "arm64" or arm64_hw == "1"
     if arm64_hw is not None:
         evidence.append(Evidence("apple.cpu", command, arm64_hw))
     rosetta = False
     if arch == "x86_64":
-        translated, command = _sysctl("sysctl.proc_translated", path, timeout)
+        translated, command = _sysctl("sysctl.proc_translated", root, path, timeout)
         if translated is not None:
             evidence.append(Evidence("apple.rosetta", command, translated))
         rosetta = translated == "1"
@@ -79,7 +82,7 @@ def probe_apple(root: str, path: Optional[str], arch: str, timeout: float) -> Ap
                 "this x86_64 Python runs under Rosetta 2 on Apple Silicon: it gets x86_64 "
                 "macOS wheels (none after torch 2.2.2) and no MPS; use an arm64 Python"
             )
-    brand, command = _sysctl("machdep.cpu.brand_string", path, timeout)
+    brand, command = _sysctl("machdep.cpu.brand_string", root, path, timeout)
     accelerator = None
     if mps_supported(arch, version):
         accelerator = Accelerator(
