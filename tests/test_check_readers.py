@@ -307,3 +307,11 @@ def test_versions() -> None:
     series, _ = conda_pin("=2.5")
     assert series is not None and series.wildcard
     assert conda_pin(">=2.0")[0] is None
+
+
+def test_ignore_comment_covers_a_continued_line() -> None:
+    text = "torch==2.7.0+cu121 \\\n    --hash=sha256:aa  # torchenv: ignore[TE003]\nnumpy\n"
+    doc = read_requirements(text, "requirements.txt")
+    assert doc.ignores == {1: frozenset({"TE003"}), 2: frozenset({"TE003"})}
+    docker = "RUN pip install \\\n    torch==2.7.0+cu121  # torchenv: ignore\n"
+    assert read_dockerfile(docker, "Dockerfile").ignores[1] == frozenset({ALL_CODES})

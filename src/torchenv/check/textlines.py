@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from torchenv.check.model import ALL_CODES, Position
 
-__all__ = ["LineMap", "LogicalLine", "inline_ignores", "join_continuations"]
+__all__ = ["LineMap", "LogicalLine", "inline_ignores", "join_continuations", "spread_ignores"]
 
 _IGNORE = re.compile(r"#.*?\btorchenv:\s*ignore\b(?:\[([A-Za-z0-9_,\s]*)\])?")
 
@@ -28,6 +28,25 @@ def inline_ignores(text: str) -> dict[int, frozenset[str]]:
             codes = frozenset(c.strip().upper() for c in match.group(1).split(",") if c.strip())
             found[number] = codes or frozenset({ALL_CODES})
     return found
+
+
+def spread_ignores(
+    ignores: dict[int, frozenset[str]], logical: list[LogicalLine]
+) -> dict[int, frozenset[str]]:
+    """An ignore comment on any physical line of a ``\\``-continued line covers all of it
+    (pip and Docker allow a comment only on the last piece)."""
+    if not ignores:
+        return ignores
+    spread = dict(ignores)
+    for line in logical:
+        numbers = [span[1] for span in line.spans]
+        if len(numbers) < 2:
+            continue
+        codes = frozenset().union(*(ignores.get(n, frozenset()) for n in numbers))
+        if codes:
+            for number in numbers:
+                spread[number] = codes
+    return spread
 
 
 class LineMap:

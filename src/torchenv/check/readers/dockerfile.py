@@ -25,7 +25,12 @@ from torchenv.check.model import (
     Requirement,
 )
 from torchenv.check.pep508 import parse_requirement, wheel_name_version
-from torchenv.check.textlines import LogicalLine, inline_ignores, join_continuations
+from torchenv.check.textlines import (
+    LogicalLine,
+    inline_ignores,
+    join_continuations,
+    spread_ignores,
+)
 from torchenv.errors import InputError
 
 __all__ = ["DOCKER_PLATFORMS", "read_dockerfile"]
@@ -276,8 +281,8 @@ class _Reader:
                         IndexRef(url, _ENV_INDEX[key], position, "docker", path=self.path)
                     )
 
-    def read(self, text: str) -> None:
-        for logical in join_continuations(text):
+    def read(self, lines: list[LogicalLine]) -> None:
+        for logical in lines:
             stripped = logical.text.lstrip()
             if not stripped or stripped.startswith("#"):
                 continue
@@ -298,7 +303,8 @@ class _Reader:
 
 def read_dockerfile(text: str, path: str) -> Document:
     reader = _Reader(path)
-    reader.read(text)
+    lines = join_continuations(text)
+    reader.read(lines)
     return Document(
         path=path,
         kind="dockerfile",
@@ -307,5 +313,5 @@ def read_dockerfile(text: str, path: str) -> Document:
         includes=tuple(reader.includes),
         pythons=tuple(reader.pythons),
         images=tuple(reader.images),
-        ignores=inline_ignores(text),
+        ignores=spread_ignores(inline_ignores(text), lines),
     )

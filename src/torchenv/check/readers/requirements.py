@@ -15,7 +15,12 @@ import shlex
 
 from torchenv.check.model import Document, Include, IndexRef, Requirement
 from torchenv.check.pep508 import parse_requirement, wheel_name_version
-from torchenv.check.textlines import LogicalLine, inline_ignores, join_continuations
+from torchenv.check.textlines import (
+    LogicalLine,
+    inline_ignores,
+    join_continuations,
+    spread_ignores,
+)
 from torchenv.errors import InputError
 
 __all__ = ["LineItems", "parse_pip_line", "read_requirements"]
@@ -124,7 +129,8 @@ def _parse_option(
 
 def read_requirements(text: str, path: str) -> Document:
     items = LineItems()
-    for logical in join_continuations(text):
+    lines = join_continuations(text)
+    for logical in lines:
         parse_pip_line(logical, path, items)
     return Document(
         path=path,
@@ -132,5 +138,5 @@ def read_requirements(text: str, path: str) -> Document:
         requirements=tuple(items.requirements),
         indexes=tuple(items.indexes),
         includes=tuple(items.includes),
-        ignores=inline_ignores(text),
+        ignores=spread_ignores(inline_ignores(text), lines),
     )
