@@ -55,7 +55,7 @@ def test_hanging_nvidia_smi_is_cut_off_and_reported(tmp_path: Path) -> None:
     started = time.monotonic()
     fingerprint = _detect(tmp_path, timeout=0.5)
     elapsed = time.monotonic() - started
-    assert elapsed < 2.5
+    assert elapsed < 1.5  # one timeout: the plain table is not tried after a hang
     assert fingerprint.accelerator("nvidia") is None
     notes = " ".join(fingerprint.notes)
     assert "did not answer within 0.5s" in notes

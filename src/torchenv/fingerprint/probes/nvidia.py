@@ -238,6 +238,7 @@ class _Found:
         self.notes: list[str] = []
         self.evidence: list[Evidence] = []
         self.source: Optional[str] = None
+        self.smi_hung = False
 
 
 def _from_nvml(report: NvmlReport, found: _Found) -> None:
@@ -289,6 +290,8 @@ def _query(path: Optional[str], timeout: float, extra_dirs: Sequence[str], found
         return False
     if not result.ok:
         found.notes.append(result.describe())
+        if result.status == "timeout":
+            found.smi_hung = True
         return False
     rows = parse_nvidia_smi_csv(result.stdout, fields)
     if not rows:
@@ -435,7 +438,8 @@ def probe_nvidia(
         found.devices = []
         have_rows = _query(path, timeout, extra_dirs, found)
         # The plain table carries "CUDA Version"; run it when that is still unknown.
-        if found.cuda is None or not have_rows:
+        # A hung nvidia-smi would only hang again: one timeout is the whole cost.
+        if (found.cuda is None or not have_rows) and not found.smi_hung:
             _table(path, timeout, extra_dirs, found, fill=not have_rows)
     if os_name == "linux":
         _kernel_files(root, found, fill=not found.devices)
