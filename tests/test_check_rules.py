@@ -277,3 +277,22 @@ compute-capabilities = ["8.9", "6.1"]
         (11, line.index('"Mystery') + 1, "warning"),
         (12, 32, "error"),
     }
+
+
+def test_pdm_include_packages_route_only_matching_names(tmp_path: Path) -> None:
+    text = """[project]
+name = "x"
+version = "0"
+dependencies = ["torch==2.7.1", "torchvision==0.22.1", "numpy==2.0.0+local"]
+
+[[tool.pdm.source]]
+name = "pytorch"
+url = "https://download.pytorch.org/whl/cu118"
+include_packages = ["torch"]
+"""
+    # torch is routed to cu118 (2.7.1 has it); torchvision is not, so it comes from PyPI
+    # (TE005); numpy's local pin has no source that serves it (TE006).
+    found = _codes(tmp_path, "pyproject.toml", text)
+    assert found == [(4, "TE005"), (4, "TE006")]
+    wildcard = text.replace('["torch"]', '["torch*"]').replace("cu118", "cu121")
+    assert (4, "TE003") in _codes(tmp_path, "w/pyproject.toml", wildcard)

@@ -193,20 +193,28 @@ class Context:
                 if found is not None:
                     return Route(found[1], "index", index.position, index)
                 return Route(None, "index", index.position, index)
-        for index in indexes:
-            # PDM routes by the source's include_packages; pixi/pylock name the index.
-            if index.tool == "pdm" and index.explicit:
-                found = pytorch_index(index.url)
-                if found is not None:
-                    return Route(found[1], "source", index.position, index)
+        pdm = self.pdm_source(requirement)
+        if pdm is not None:
+            # PDM routes by the source's include_packages globs ("torch*").
+            found = pytorch_index(pdm.url)
+            return Route(found[1] if found else None, "source", pdm.position, pdm)
         if self.routes_per_package():
             return Route(None, "pypi", requirement.position)
         return None
 
+    def pdm_source(self, requirement: Requirement) -> Optional[IndexRef]:
+        """The PDM source whose ``include_packages`` names this requirement, if any."""
+        for index in self.indexes(requirement.scope):
+            if index.tool == "pdm" and _matches_any(requirement.name, index.packages):
+                return index
+        return None
+
     def routes_per_package(self) -> bool:
-        """True where packages reach non-default indexes only when named (uv, Poetry, pixi)."""
+        """True where packages reach non-default indexes only when named (uv, Poetry, pixi,
+        PDM ``include_packages``)."""
         return any(
-            index.role == "source" and index.tool in ("uv", "poetry", "pixi")
+            (index.role == "source" and index.tool in ("uv", "poetry", "pixi"))
+            or (index.tool == "pdm" and bool(index.packages))
             for index in self.document.indexes
         )
 
@@ -234,6 +242,14 @@ def _parse_variant_index_url(url: str) -> Optional[tuple[str, str]]:
     if match is None:
         return None
     return (match.group(1) or "stable", match.group(2))
+
+
+def _matches_any(name: str, patterns: tuple[str, ...]) -> bool:
+    if not patterns:
+        return False
+    from fnmatch import fnmatch
+
+    return any(fnmatch(name, pattern.lower().replace("_", "-")) for pattern in patterns)
 
 
 def _padded(version: tuple[int, ...]) -> tuple[int, ...]:

@@ -82,6 +82,8 @@ class IndexRef(NamedTuple):
     explicit: Optional[bool] = None
     scope: int = 0
     path: str = ""
+    packages: tuple[str, ...] = ()
+    """PDM ``include_packages`` globs: the only packages this source serves."""
 
 
 class Include(NamedTuple):

@@ -206,6 +206,7 @@ def _poetry_pdm_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
                 name=item.get("name"),
                 explicit=bool(item.get("include_packages")),
                 path=path,
+                packages=tuple(str(p) for p in item.get("include_packages") or ()),
             )
         )
     return found

@@ -39,13 +39,15 @@ def local_pin_without_index(context: Context) -> Iterator[Diagnostic]:
         indexes = context.indexes(requirement.scope)
         if requirement.source is not None:
             served = any(requirement.source in (i.name, i.url) for i in indexes)
+        elif context.pdm_source(requirement) is not None:
+            served = True
         else:
-            # Sources reached only by name (uv explicit, Poetry explicit) do not serve
-            # a requirement that is not routed to them.
+            # Sources reached only by name (uv/Poetry explicit, PDM include_packages)
+            # do not serve a requirement that is not routed to them.
             served = any(
                 not _is_default(index) and not (index.role == "source" and index.explicit)
                 for index in indexes
-            ) or any(index.tool == "pdm" and index.explicit for index in indexes)
+            )
         if served:
             continue
         yield make(
