@@ -171,3 +171,15 @@ def test_real_machine_is_fast_and_quiet() -> None:
     fingerprint = detect_fingerprint()
     assert time.monotonic() - started < 3.0
     assert fingerprint.python.platform_tags
+
+
+def test_sys_module_version_gives_the_driver(tmp_path: Path) -> None:
+    # /sys/module/nvidia/version holds just the version (value from inference-snaps#128).
+    version_file = tmp_path / "root/sys/module/nvidia/version"
+    version_file.parent.mkdir(parents=True)
+    version_file.write_text("570.133.07\n")
+    fingerprint = _detect(tmp_path)
+    nvidia = fingerprint.accelerator("nvidia")
+    assert nvidia is not None and nvidia.source == "kernel-module"
+    assert (nvidia.driver_version, nvidia.cuda_version) == ("570.133.07", "12.8")
+    assert nvidia.evidence[0].source == "/sys/module/nvidia/version"

@@ -36,13 +36,16 @@ def test_proc_version_garbage() -> None:
 
 
 def test_proc_gpu_information() -> None:
-    info = parse_proc_gpu_information(
-        "Model: \t\t NVIDIA GeForce RTX 3090\nIRQ:   \t\t 129\nGPU UUID: \t GPU-1234\n"
-        "Bus Location: \t 0000:01:00.0\nDevice Minor: \t 0\n"
+    path = (
+        FIXTURES
+        / "nvidia-colab-k80-proc-gpus"
+        / "root/proc/driver/nvidia/gpus/0000:00:04.0/information"
     )
-    assert info["Model"] == "NVIDIA GeForce RTX 3090"
-    assert info["Bus Location"] == "0000:01:00.0"
+    info = parse_proc_gpu_information(path.read_text())
+    assert info["Model"] == "Tesla K80"
+    assert info["Bus Location"] == "0000:00:04.0"
     assert info["Device Minor"] == "0"
+    assert info["GPU UUID"] == "GPU-be0a1aaf-c92d-ce5e-6d53-1f064e6842f6"
 
 
 def test_csv_with_header_any_column_order() -> None:

@@ -414,6 +414,7 @@ def _kernel_files(root: str, found: _Found, fill: bool) -> None:
                 evidence=(Evidence("nvidia.kernel", info_path, f"Model: {model}"),),
             )
         )
+        found.source = found.source or "kernel-module"
 
 
 def probe_nvidia(
