@@ -22,6 +22,13 @@ def test_free_threaded_abi() -> None:
     assert (info.tag, info.abi, info.version) == ("cp311", "cp311", "3.11.9")
 
 
+def test_pypy_abi_from_soabi() -> None:
+    info = python_info_from(
+        "pypy", (3, 10, 14), free_threaded=False, soabi="pypy310-pp73-x86_64-linux-gnu"
+    )
+    assert (info.tag, info.abi) == ("pp310", "pypy310_pp73")
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="compares with this Linux host")
 def test_linux_tags_match_packaging_on_this_machine() -> None:
     confstr = os.confstr("CS_GNU_LIBC_VERSION") or ""

@@ -31,12 +31,19 @@ def python_info_from(
     free_threaded: bool,
     executable: Optional[str] = None,
     platform_tags: tuple[str, ...] = (),
+    soabi: Optional[str] = None,
 ) -> PythonInfo:
-    """Build :class:`PythonInfo` from plain values (pure)."""
+    """Build :class:`PythonInfo` from plain values (pure).
+
+    ``soabi`` (sysconfig's SOABI) only matters off CPython: PyPy's ABI tag comes from it
+    ("pypy310-pp73-x86_64-linux-gnu" -> "pypy310_pp73").
+    """
     major, minor, micro = version
     short = {"cpython": "cp", "pypy": "pp"}.get(implementation, implementation[:2])
     tag = f"{short}{major}{minor}"
     abi = tag + ("t" if free_threaded else "")
+    if implementation != "cpython" and soabi:
+        abi = "_".join(soabi.split("-")[:2]).replace(".", "_")
     return PythonInfo(
         implementation=implementation,
         version=f"{major}.{minor}.{micro}",
@@ -163,11 +170,17 @@ def probe_python(
     """This interpreter (``sys``) plus the platform tags for the given system facts."""
     implementation = sys.implementation.name
     free = _is_free_threaded()
+    soabi = None
+    if implementation != "cpython":
+        import sysconfig  # only off CPython: its ABI tag is not derivable from the version
+
+        soabi = sysconfig.get_config_var("SOABI")
     info = python_info_from(
         implementation,
         (sys.version_info[0], sys.version_info[1], sys.version_info[2]),
         free_threaded=free,
         executable=sys.executable or None,
+        soabi=soabi,
         platform_tags=platform_tags_for(
             os_name,
             arch,
