@@ -54,6 +54,7 @@ EXPECTED: dict[str, set[tuple[str, int, str]]] = {
         ("pyproject.toml", 18, "TE008"),
     },
     "uv-good": set(),
+    "uv-windows-cu121": {("pyproject.toml", 22, "TE008")},
     "poetry-supplemental": {("pyproject.toml", 12, "TE008")},
     "pixi-osx-cuda": {("pixi.toml", 10, "TE001")},
     "pixi-good": set(),
