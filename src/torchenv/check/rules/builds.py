@@ -64,14 +64,14 @@ def accelerator_for_platform(context: Context) -> Iterator[Diagnostic]:
             continue
         kind = _KIND_NAMES.get(route.variant[:2], route.variant)
         where = route.position if route.origin == "index" else requirement.position
-        of = f"torch {release.version}" if release is not None else "any torch release"
+        of = f"torch {release.version} has no" if release is not None else "no torch release has"
         yield make(
             path,
             where,
             "TE001",
             f"{_describe(requirement)} ({route.variant}, from its {route.origin}) reaches "
-            f"{words(missing)}, but {of} has {kind} {route.variant} wheels only for "
-            f"{words(served)}",
+            f"{words(missing)}, where {of} {kind} {route.variant} wheels (they exist for "
+            f"{words(served)})",
             f"keep {route.variant} off {words(missing)} with a marker or a separate file, and "
             "use the cpu build (PyPI default) there",
         )
