@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from torchenv.cli.main import COMMANDS, build_parser, main
+
+
+def test_every_command_is_registered_in_the_full_parser() -> None:
+    parser = build_parser()
+    for name in COMMANDS:
+        args = parser.parse_args([name])
+        assert args.command == name
+        assert args.json is False
+
+
+def test_single_command_parser_accepts_common_flags() -> None:
+    args = build_parser(only="detect").parse_args(["detect", "--json", "-vv"])
+    assert args.json is True
+    assert args.verbose == 2
+
+
+def test_no_command_prints_help_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 2
+    assert "usage: torchenv" in capsys.readouterr().err
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["frobnicate"])
+    assert exit_info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_python_dash_m_runs_the_cli() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "torchenv", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert result.stdout.startswith("torchenv ")
