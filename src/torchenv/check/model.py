@@ -61,6 +61,8 @@ class Requirement(NamedTuple):
     platforms: Optional[frozenset[str]] = None
     scope: int = 0
     path: str = ""
+    group: Optional[str] = None
+    """None for main dependencies; ``extra:<name>`` / ``group:<name>`` otherwise."""
 
 
 class IndexRef(NamedTuple):

@@ -230,5 +230,5 @@ def _judge(
         if "TE014" in codes and document.kind == "pylock":
             from torchenv.check.rules.lock import stale_lock
 
-            found.extend(stale_lock(document))
+            found.extend(stale_lock(document, cache))
     return found

@@ -19,6 +19,7 @@ __all__ = [
     "poetry_to_pep440",
     "python_minors",
     "release_tuple",
+    "satisfies",
     "split_local",
 ]
 
@@ -89,6 +90,34 @@ def _satisfies(version: tuple[int, ...], op: str, target_text: str) -> bool:
         prefix = target[:-1] if len(target) > 1 else target
         return left >= right and version[: len(prefix)] == prefix
     raise ValueError(f"unknown operator {op!r}")
+
+
+@cache
+def satisfies(version: str, specifier: str) -> bool:
+    """Does ``version`` (maybe ``2.7.1+cu128``) meet ``specifier``? PEP 440's local rule:
+    a specifier without a local label ignores the version's label."""
+    public, local = split_local(version)
+    try:
+        release = release_tuple(public)
+    except ValueError:
+        return True  # not a version we can judge: do not call it stale
+    for raw in specifier.split(","):
+        match = _CLAUSE.match(raw.strip())
+        if not match:
+            continue
+        op, target = match.groups()
+        target_public, target_local = split_local(target)
+        if target_local is not None:
+            equal = _satisfies(release, "==", target_public) and local == target_local
+            if (op in ("==", "===") and not equal) or (op == "!=" and equal):
+                return False
+            continue
+        try:
+            if not _satisfies(release, op, target_public):
+                return False
+        except ValueError:
+            continue
+    return True
 
 
 @cache

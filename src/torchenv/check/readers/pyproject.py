@@ -35,16 +35,16 @@ def _and(*markers: Optional[str]) -> Optional[str]:
 
 def _pep621(toml: TomlFile, path: str) -> list[tuple[Requirement, tuple[object, ...]]]:
     found: list[tuple[Requirement, tuple[object, ...]]] = []
-    lists: list[tuple[tuple[object, ...], Any]] = [
-        (("project", "dependencies"), toml.get("project", "dependencies"))
+    lists: list[tuple[tuple[object, ...], Any, Optional[str]]] = [
+        (("project", "dependencies"), toml.get("project", "dependencies"), None)
     ]
     for group, items in (toml.get("project", "optional-dependencies") or {}).items():
-        lists.append((("project", "optional-dependencies", group), items))
+        lists.append((("project", "optional-dependencies", group), items, f"extra:{group}"))
     for group, items in (toml.get("dependency-groups") or {}).items():
-        lists.append((("dependency-groups", group), items))
+        lists.append((("dependency-groups", group), items, f"group:{group}"))
     for group, items in (toml.get("tool", "pdm", "dev-dependencies") or {}).items():
-        lists.append((("tool", "pdm", "dev-dependencies", group), items))
-    for key, items in lists:
+        lists.append((("tool", "pdm", "dev-dependencies", group), items, f"group:{group}"))
+    for key, items, group_name in lists:
         if not isinstance(items, list):
             continue
         for index, text in enumerate(items):
@@ -67,6 +67,7 @@ def _pep621(toml: TomlFile, path: str) -> list[tuple[Requirement, tuple[object, 
                         marker=parsed.marker,
                         url=parsed.url,
                         path=path,
+                        group=group_name,
                     ),
                     where,
                 )
@@ -98,6 +99,7 @@ def _uv(toml: TomlFile, path: str, requirements: list[Requirement]) -> list[Requ
                     url=item.get("url", requirement.url),
                     source=item.get("index"),
                     path=path,
+                    group=requirement.group,
                 )
             )
     return routed
@@ -133,15 +135,14 @@ def _poetry(toml: TomlFile, path: str) -> tuple[list[Requirement], list[PythonPi
     requirements: list[Requirement] = []
     pythons: list[PythonPin] = []
     poetry = toml.get("tool", "poetry") or {}
-    tables: list[tuple[tuple[str, ...], Any]] = [
-        (("tool", "poetry", "dependencies"), poetry.get("dependencies")),
-        (("tool", "poetry", "dev-dependencies"), poetry.get("dev-dependencies")),
+    tables: list[tuple[tuple[str, ...], Any, Optional[str]]] = [
+        (("tool", "poetry", "dependencies"), poetry.get("dependencies"), None),
+        (("tool", "poetry", "dev-dependencies"), poetry.get("dev-dependencies"), "group:dev"),
     ]
     for group, body in (poetry.get("group") or {}).items():
-        tables.append(
-            (("tool", "poetry", "group", group, "dependencies"), body.get("dependencies"))
-        )
-    for key, table in tables:
+        where = ("tool", "poetry", "group", group, "dependencies")
+        tables.append((where, body.get("dependencies"), f"group:{group}"))
+    for key, table, group_name in tables:
         for name, value in (table or {}).items():
             if name == "python":
                 if isinstance(value, str):
@@ -152,7 +153,8 @@ def _poetry(toml: TomlFile, path: str) -> tuple[list[Requirement], list[PythonPi
             entries = value if isinstance(value, list) else [value]
             for number, entry in enumerate(entries):
                 where = (*key, name, number) if isinstance(value, list) else (*key, name)
-                requirements.append(_poetry_requirement(name, entry, toml.position(*where), path))
+                requirement = _poetry_requirement(name, entry, toml.position(*where), path)
+                requirements.append(requirement._replace(group=group_name))
     return requirements, pythons
 
 
