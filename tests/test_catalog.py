@@ -107,7 +107,7 @@ def test_driver_minimums() -> None:
 
 
 def test_every_build_names_a_source_and_unverified_are_marked() -> None:
-    data = json.loads(default_catalog_path().read_text(encoding="utf-8"))
+    data = json.loads(Path(default_catalog_path()).read_text(encoding="utf-8"))
     unverified = 0
     for release in data["releases"]:
         assert release["source"]

@@ -55,7 +55,7 @@ def fixture_transport(as_json: bool = False, root: bool = True) -> httpx.MockTra
 
 
 def shipped() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(default_catalog_path().read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(Path(default_catalog_path()).read_text(encoding="utf-8"))
     return data
 
 

@@ -135,7 +135,9 @@ def test_index_url_precedence(
 
 
 def test_bad_pyproject_names_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.torchenv\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.torchenv\npytorch-index-url = "https://x"\n', encoding="utf-8"
+    )
     assert main(["resolve", "--target", "linux-x86_64"]) == 2
     assert "pyproject.toml" in capsys.readouterr().err
 

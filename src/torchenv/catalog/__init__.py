@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from pathlib import Path
 from typing import Optional, Union
 
 from torchenv.catalog.model import (
@@ -42,8 +41,9 @@ CATALOG_ENV = "TORCHENV_CATALOG"
 """Environment variable naming a refreshed catalog file to use instead of the shipped one."""
 
 
-def default_catalog_path() -> Path:
-    return Path(__file__).resolve().parent / "data" / "catalog.json"
+def default_catalog_path() -> str:
+    # os.path, not pathlib: importing pathlib costs milliseconds on every resolve.
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "catalog.json")
 
 
 def load_catalog_file(path: Union[str, os.PathLike[str]]) -> Catalog:
@@ -71,5 +71,5 @@ def _cached(path: str) -> Catalog:
 
 def load_catalog(path: Optional[str] = None) -> Catalog:
     """The knowledge base (cached): ``path``, else ``$TORCHENV_CATALOG``, else the shipped one."""
-    chosen = path or os.environ.get(CATALOG_ENV) or str(default_catalog_path())
+    chosen = path or os.environ.get(CATALOG_ENV) or default_catalog_path()
     return _cached(chosen)

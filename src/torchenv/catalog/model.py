@@ -12,6 +12,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+# eq=False below: catalog objects come from one cached load and compare by identity;
+# skipping the generated __eq__/__hash__ keeps startup fast (each generated method is an
+# exec at import time, and resolve/check start on every invocation).
 from typing import Any, Optional
 
 __all__ = [
@@ -42,7 +46,7 @@ def release_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Build:
     """The wheels of one variant of one release for one target platform.
 
@@ -87,7 +91,7 @@ class Build:
         return f"torch-{version}{local}-{interpreter}-{abi}-{self.tag_for(python_tag)}.whl"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Variant:
     """One backend build of a release: ``cpu``, ``cu128``, ``rocm6.3``, ``xpu``."""
 
@@ -123,7 +127,7 @@ class Variant:
         return build.python if build else ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Release:
     """One torch release with its variants, pairing and PyPI default per platform."""
 
@@ -167,7 +171,7 @@ class Release:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DriverMinimum:
     """NVIDIA driver minimums for one CUDA version (facts §5)."""
 
@@ -185,7 +189,7 @@ class DriverMinimum:
         return self.floor_windows if os_name == "windows" else self.floor_linux
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Catalog:
     """The whole knowledge base; releases oldest first."""
 

@@ -122,7 +122,7 @@ def _refresh(args: argparse.Namespace) -> int:
     from torchenv.errors import InputError
     from torchenv.urls import redact_url
 
-    source = os.environ.get(CATALOG_ENV) or str(default_catalog_path())
+    source = os.environ.get(CATALOG_ENV) or default_catalog_path()
     try:
         with open(source, "rb") as handle:
             data = json.load(handle)
@@ -153,6 +153,6 @@ def _refresh(args: argparse.Namespace) -> int:
             f"{summary.builds_updated} builds updated, "
             f"{len(summary.releases_added)} releases added\n"
         )
-        if output != str(default_catalog_path()) and os.environ.get(CATALOG_ENV) != output:
+        if output != default_catalog_path() and os.environ.get(CATALOG_ENV) != output:
             sys.stdout.write(f"use it with: export {CATALOG_ENV}={output}\n")
     return 0

@@ -50,14 +50,20 @@ def project_index_url(path: str = "pyproject.toml") -> Optional[str]:
 
     if not os.path.isfile(path):
         return None
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as error:
+        raise InputError(path, f"cannot read: {error.strerror or error}") from None
+    if b"pytorch-index-url" not in raw:
+        return None  # the common case; skips importing and running a TOML parser
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.9/3.10 only
         import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError) as error:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
         raise InputError(path, f"cannot read: {error}") from None
     value = data.get("tool", {}).get("torchenv", {}).get("pytorch-index-url")
     if value is not None and not isinstance(value, str):

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from torchenv.catalog import DriverMinimum
 
@@ -39,8 +38,7 @@ def sm(capability: str) -> str:
     return f"sm_{major}{minor or '0'}"
 
 
-@dataclass(frozen=True)
-class KernelVerdict:
+class KernelVerdict(NamedTuple):
     """``status`` is ``"compiled"``, ``"ptx"`` (JIT needed), ``"none"`` or ``"unknown"``."""
 
     status: str
@@ -77,8 +75,7 @@ def check_kernels(
     return KernelVerdict("none", f"no kernels for {sm(capability or '')} (build has {listed})")
 
 
-@dataclass(frozen=True)
-class DriverVerdict:
+class DriverVerdict(NamedTuple):
     ok: bool
     detail: str
     verified: bool = True

@@ -19,11 +19,10 @@ error that names the nearest release that works.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 from torchenv.catalog import Build, Catalog, Release, Variant, load_catalog
 from torchenv.catalog.indexes import DEFAULT_PYTORCH_INDEX, variant_index_url
-from torchenv.fingerprint.model import Accelerator, Fingerprint
 from torchenv.select.compat import check_driver, check_kernels, parse_version_tuple, sm
 from torchenv.select.model import Rejection, Selection
 from torchenv.select.request import (
@@ -35,9 +34,14 @@ from torchenv.select.request import (
 from torchenv.targets import Target, parse_target, target_for_fingerprint
 from torchenv.urls import strip_credentials
 
+if TYPE_CHECKING:
+    # Not imported at run time: resolving bare targets never needs the fingerprint model
+    # (seven dataclasses), and startup time is part of the product.
+    from torchenv.fingerprint.model import Accelerator, Fingerprint
+
 __all__ = ["select"]
 
-Subject = Union[Target, Fingerprint, str]
+Subject = Union[Target, "Fingerprint", str]
 Candidate = tuple[Release, Variant, Build]
 Check = Callable[[Candidate], str]
 
@@ -61,13 +65,14 @@ def select(
 
     if cuda_compat not in CUDA_COMPAT_MODES:
         raise UsageError(f"bad --cuda-compat {cuda_compat!r}: expected minor or strict")
-    fingerprint = subject if isinstance(subject, Fingerprint) else None
+    fingerprint: Optional[Fingerprint] = None
     if isinstance(subject, str):
         target = parse_target(subject)
-    elif isinstance(subject, Fingerprint):
-        target = target_for_fingerprint(subject)
-    else:
+    elif isinstance(subject, Target):
         target = subject
+    else:
+        fingerprint = subject
+        target = target_for_fingerprint(subject)
     if python is None and fingerprint is not None:
         py = fingerprint.python
         version = py.major_minor

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from torchenv.errors import UsageError
 from torchenv.targets import BACKEND_PATTERN
@@ -66,9 +65,9 @@ def parse_torch_spec(text: Optional[str]) -> tuple[Optional[SpecifierSet], Optio
     return spec, label
 
 
-@dataclass(frozen=True)
-class Request:
-    """Everything about a selection that is not the machine."""
+class Request(NamedTuple):
+    """Everything about a selection that is not the machine (immutable; a NamedTuple
+    because it is created per call and cheaper to define at import than a dataclass)."""
 
     spec: Optional[SpecifierSet] = None
     spec_text: str = ""
