@@ -259,8 +259,6 @@ def detect_fingerprint(
         notes=tuple(notes),
         evidence=tuple(evidence),
     )
-    from dataclasses import replace
-
     from torchenv.fingerprint.overrides import apply_overrides
 
     fingerprint = apply_overrides(fingerprint, environ)
@@ -269,7 +267,7 @@ def detect_fingerprint(
             f"running in a {environment.container} container that sees no GPU: "
             "pass the GPU through (e.g. docker run --gpus all) or resolve with --fingerprint"
         )
-        fingerprint = replace(fingerprint, notes=(*fingerprint.notes, note))
+        fingerprint = fingerprint._replace(notes=(*fingerprint.notes, note))
     return fingerprint
 
 

@@ -1,5 +1,10 @@
 """Typed, frozen fingerprint model and its versioned JSON form (``"schema": 1``).
 
+The values are ``typing.NamedTuple`` classes rather than frozen dataclasses: they are
+just as immutable and typed, but ``detect`` runs on every pre-commit and shell start,
+and importing ``dataclasses`` (which pulls in ``inspect``) plus generating seven frozen
+classes cost about a third of its wall time. Update with ``value._replace(...)``.
+
 Every fact carries :class:`Evidence`: which probe found it, from which file or command,
 and the raw line it read. ``to_dict``/``from_dict`` round-trip exactly, so a fingerprint
 saved with ``torchenv detect --json`` on one machine drives ``--fingerprint`` elsewhere.
@@ -8,8 +13,7 @@ saved with ``torchenv detect --json`` on one machine drives ``--fingerprint`` el
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -33,8 +37,7 @@ class FingerprintFormatError(ValueError):
     """A fingerprint document does not match schema 1; the message names the key."""
 
 
-@dataclass(frozen=True)
-class Evidence:
+class Evidence(NamedTuple):
     """Where a fact came from.
 
     ``probe`` is the probe's name (``"nvidia.smi"``), ``source`` the file path or the
@@ -57,8 +60,7 @@ class Evidence:
         )
 
 
-@dataclass(frozen=True)
-class Device:
+class Device(NamedTuple):
     """One accelerator device (one GPU).
 
     ``compute_capability`` ("8.6") is NVIDIA's, ``gfx`` ("gfx90a") AMD's;
@@ -67,7 +69,8 @@ class Device:
     from a name table is weaker than one the driver reported.
     """
 
-    index: int
+    # The JSON key is "index"; shadowing tuple.index() is deliberate and harmless here.
+    index: int  # type: ignore[assignment]
     name: str
     compute_capability: Optional[str] = None
     gfx: Optional[str] = None
@@ -117,8 +120,7 @@ class Device:
         )
 
 
-@dataclass(frozen=True)
-class Accelerator:
+class Accelerator(NamedTuple):
     """One vendor's accelerator stack on the machine.
 
     ``cuda_version`` is the newest CUDA the NVIDIA driver supports ("12.8"), not an
@@ -179,8 +181,7 @@ class Accelerator:
         )
 
 
-@dataclass(frozen=True)
-class PythonInfo:
+class PythonInfo(NamedTuple):
     """The interpreter: ``tag`` is the interpreter tag ("cp311"), ``abi`` the ABI tag
     ("cp311", or "cp313t" on a free-threaded build)."""
 
@@ -226,8 +227,7 @@ class PythonInfo:
         )
 
 
-@dataclass(frozen=True)
-class Libc:
+class Libc(NamedTuple):
     """The C library: ``family`` is "glibc" or "musl" (None off Linux)."""
 
     family: Optional[str] = None
@@ -241,8 +241,7 @@ class Libc:
         return cls(_opt_str(data, "family", where), _opt_str(data, "version", where))
 
 
-@dataclass(frozen=True)
-class Environment:
+class Environment(NamedTuple):
     """Where the interpreter runs: WSL2, a container, Rosetta 2, a Jetson board."""
 
     wsl: bool = False
@@ -272,8 +271,7 @@ class Environment:
         )
 
 
-@dataclass(frozen=True)
-class Fingerprint:
+class Fingerprint(NamedTuple):
     """Everything torchenv knows about one machine.
 
     ``arch`` is normalised: ``x86_64``, ``aarch64`` (Linux/Windows Arm), ``arm64``
@@ -284,9 +282,9 @@ class Fingerprint:
     arch: str
     python: PythonInfo
     os_version: Optional[str] = None
-    libc: Libc = field(default_factory=Libc)
+    libc: Libc = Libc()
     accelerators: tuple[Accelerator, ...] = ()
-    environment: Environment = field(default_factory=Environment)
+    environment: Environment = Environment()
     overrides: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Optional
 
 from torchenv.fingerprint.model import Accelerator, Device, Evidence, Fingerprint
@@ -106,7 +105,7 @@ def apply_overrides(fingerprint: Fingerprint, env: Mapping[str, str]) -> Fingerp
             else:
                 notes.append(f"ignored {capability[0]}={capability[1]!r}: expected e.g. 8.6,8.9")
         if changes:
-            record = replace(record, evidence=tuple(evidence), **changes)  # type: ignore[arg-type]
+            record = record._replace(evidence=tuple(evidence), **changes)  # type: ignore[arg-type]
             if nvidia_at is None:
                 accelerators.append(record)
             else:
@@ -138,7 +137,7 @@ def apply_overrides(fingerprint: Fingerprint, env: Mapping[str, str]) -> Fingerp
             else:
                 notes.append(f"ignored {gfx[0]}={gfx[1]!r}: expected e.g. gfx90a,gfx1100")
         if changes:
-            record = replace(record, evidence=tuple(evidence), **changes)  # type: ignore[arg-type]
+            record = record._replace(evidence=tuple(evidence), **changes)  # type: ignore[arg-type]
             if amd_at is None:
                 accelerators.append(record)
             else:
@@ -146,8 +145,7 @@ def apply_overrides(fingerprint: Fingerprint, env: Mapping[str, str]) -> Fingerp
 
     if not applied and not notes:
         return fingerprint
-    return replace(
-        fingerprint,
+    return fingerprint._replace(
         accelerators=tuple(accelerators),
         overrides=fingerprint.overrides + tuple(applied),
         notes=fingerprint.notes + tuple(notes),
@@ -170,8 +168,7 @@ def _override_devices(
             else Device(index=index, name=f"GPU {index} (override)")
         )
         result.append(
-            replace(
-                base,
+            base._replace(
                 compute_capability=value
                 if attribute == "compute_capability"
                 else base.compute_capability,

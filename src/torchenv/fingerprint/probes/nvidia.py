@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
@@ -214,7 +213,7 @@ def apply_visibility(
                 )
                 for entry in allowed
             )
-            updated.append(device if keep or not device.visible else replace(device, visible=False))
+            updated.append(device if keep or not device.visible else device._replace(visible=False))
         hidden = [d.index for d, u in zip(result, updated) if d.visible and not u.visible]
         if hidden:
             notes.append(
