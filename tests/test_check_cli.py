@@ -167,3 +167,20 @@ def test_exclude_globs_skip_discovered_files(capsys: pytest.CaptureFixture[str])
     named = str(FIXTURES / "req-unpinned" / "requirements-gpu.txt")
     code, out, _ = _run(capsys, "--json", "--exclude", "*", named)
     assert code == 1 and json.loads(out)[0]["code"] == "TE009"
+
+
+def test_files_without_torch_pins_do_not_load_the_catalog(tmp_path: Path) -> None:
+    dev = tmp_path / "requirements-dev.txt"
+    dev.write_text("pytest>=8\n--extra-index-url https://download.pytorch.org/whl/cpu\n")
+    script = (
+        "import sys\n"
+        "from torchenv.cli.main import main\n"
+        f"code = main(['check', '--json', {str(dev)!r}])\n"
+        "print('LOADED', 'torchenv.catalog.model' in sys.modules, code, file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    # TE007 is still found: index rules need no release data.
+    assert "LOADED False 1" in result.stderr, result.stderr[-2000:]
+    assert [r["code"] for r in json.loads(result.stdout)] == ["TE007"]

@@ -315,3 +315,25 @@ def test_ignore_comment_covers_a_continued_line() -> None:
     assert doc.ignores == {1: frozenset({"TE003"}), 2: frozenset({"TE003"})}
     docker = "RUN pip install \\\n    torch==2.7.0+cu121  # torchenv: ignore\n"
     assert read_dockerfile(docker, "Dockerfile").ignores[1] == frozenset({ALL_CODES})
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://download.pytorch.org/whl/cu128",
+        "https://download.pytorch.org/whl/nightly/cpu/",
+        "https://download.pytorch.org/whl/test/rocm6.2.4",
+        "https://mirror.example/pytorch/whl/xpu/simple",
+        "https://user:pass@mirror.example:8443/whl/cu126/index.html?x=1#frag",
+        "https://download.pytorch.org/whl",
+        "https://download.pytorch.org/whl/torch_stable.html",
+        "https://pypi.org/simple",
+        "file:///srv/wheels/cu118",
+        "${PYTORCH_INDEX}",
+    ],
+)
+def test_variant_url_parser_agrees_with_the_catalog(url: str) -> None:
+    from torchenv.catalog.indexes import parse_variant_index_url
+    from torchenv.check.context import parse_variant_url
+
+    assert parse_variant_url(url) == parse_variant_index_url(url)

@@ -24,6 +24,7 @@ __all__ = [
     "Context",
     "Route",
     "filename_platforms",
+    "parse_variant_url",
     "pytorch_index",
 ]
 
@@ -59,11 +60,7 @@ def pytorch_index(url: str) -> Optional[tuple[str, Optional[str]]]:
     The variant is None for PyTorch URLs that do not name one (the ``/whl`` aggregate,
     the old ``torch_stable.html`` find-links page).
     """
-    try:
-        from torchenv.catalog.indexes import parse_variant_index_url
-    except ImportError:  # pragma: no cover - until the catalog lands
-        parse_variant_index_url = _parse_variant_index_url
-    parsed: Optional[tuple[str, str]] = parse_variant_index_url(url.strip())
+    parsed = parse_variant_url(url)
     if parsed is not None:
         return parsed
     host = url.split("://", 1)[-1].split("/", 1)[0].rsplit("@", 1)[-1].lower()
@@ -237,11 +234,25 @@ class Context:
             return None
 
 
-def _parse_variant_index_url(url: str) -> Optional[tuple[str, str]]:
-    match = re.search(r"/whl/(?:(nightly|test)/)?(cpu|cu\d{3}|rocm\d+\.\d+(?:\.\d+)?|xpu)/?$", url)
-    if match is None:
+def parse_variant_url(url: str) -> Optional[tuple[str, str]]:
+    """``(channel, variant)`` of ``…/whl/cu128``, ``…/whl/nightly/cpu/``, ``…/cu126/simple``.
+
+    The same answer as ``torchenv.catalog.indexes.parse_variant_index_url`` (a test
+    compares them), written without urllib and outside the catalog package so that
+    index-only rules do not load the knowledge base.
+    """
+    path = url.strip().split("#", 1)[0].split("?", 1)[0]
+    if "://" in path:
+        path = path.split("://", 1)[1].partition("/")[2]
+    segments = [s for s in path.split("/") if s]
+    if segments and segments[-1] in ("simple", "index.html"):
+        segments.pop()
+    if not segments or not _VARIANT.match(segments[-1]):
         return None
-    return (match.group(1) or "stable", match.group(2))
+    channel = (
+        segments[-2] if len(segments) >= 2 and segments[-2] in ("test", "nightly") else "stable"
+    )
+    return channel, segments[-1]
 
 
 def _matches_any(name: str, patterns: tuple[str, ...]) -> bool:

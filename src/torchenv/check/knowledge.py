@@ -7,9 +7,9 @@ tests can hand in a small stand-in where a case needs a release the data lacks.
 
 from __future__ import annotations
 
-from typing import Optional, Protocol
+from typing import Any, Optional, Protocol
 
-__all__ = ["CatalogLike", "ReleaseLike", "VariantLike", "load_knowledge"]
+__all__ = ["CatalogLike", "LazyCatalog", "ReleaseLike", "VariantLike", "load_knowledge"]
 
 
 class VariantLike(Protocol):
@@ -48,3 +48,16 @@ def load_knowledge() -> CatalogLike:
 
     catalog: CatalogLike = load_catalog()
     return catalog
+
+
+class LazyCatalog:
+    """Loads the knowledge base on first use: a commit touching only files without
+    torch pins (``requirements-dev.txt`` with pytest) never pays for loading it."""
+
+    def __init__(self) -> None:
+        self._catalog: Optional[CatalogLike] = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._catalog is None:
+            self._catalog = load_knowledge()
+        return getattr(self._catalog, name)

@@ -218,9 +218,11 @@ def _judge(
     from torchenv.check.rules import run_rules
 
     if catalog is None:
-        from torchenv.check.knowledge import load_knowledge
+        from typing import cast
 
-        catalog = load_knowledge()
+        from torchenv.check.knowledge import LazyCatalog
+
+        catalog = cast(CatalogLike, LazyCatalog())
     found: list[Diagnostic] = []
     includers = _includers(documents, cache)
     for document in documents.values():
