@@ -1,15 +1,10 @@
 """TE014: a pylock file whose inputs changed since it was written.
 
-Two offline checks, both cheap:
-
-* the project beside the lock (``pyproject.toml`` in the lock's folder) asks for
-  something the lock cannot satisfy: a direct dependency missing from the lock, or
-  locked at a version outside the project's current specifier (``torch==2.8.0`` in
-  pyproject.toml, ``2.7.1+cu128`` in the lock). Dependencies whose markers exclude every
-  platform the lock's ``environments`` cover are skipped;
-* when the lock records an input hash in ``[tool.torchenv]`` and torchenv's lock
-  package is installed, its own freshness test (the same hash algorithm ``torchenv
-  lock`` writes) decides.
+Offline and cheap: the project beside the lock (``pyproject.toml`` in the lock's folder)
+asks for something the lock cannot satisfy: a direct dependency missing from the lock,
+or locked at a version outside the project's current specifier (``torch==2.8.0`` in
+pyproject.toml, ``2.7.1+cu128`` in the lock). Dependencies whose markers exclude every
+platform the lock's ``environments`` cover, extras and dependency groups are skipped.
 """
 
 from __future__ import annotations
@@ -90,9 +85,6 @@ def stale_lock(document: Document, cache: dict[str, Document]) -> Iterator[Diagn
         return
     where = document.lock.position if document.lock is not None else Position(1, 1)
     reasons = list(_mismatches(document, project))
-    hashed = _hash_stale(document, project)
-    if hashed:
-        reasons.append(hashed)
     if reasons:
         shown = "; ".join(reasons[:3]) + (
             f" (+{len(reasons) - 3} more)" if len(reasons) > 3 else ""
@@ -104,8 +96,3 @@ def stale_lock(document: Document, cache: dict[str, Document]) -> Iterator[Diagn
             f"lock is stale against {os.path.basename(project.path)}: {shown}",
             "run torchenv lock (CI: torchenv lock --check)",
         )
-
-
-def _hash_stale(document: Document, project: Document) -> Optional[str]:
-    del document, project
-    return None
