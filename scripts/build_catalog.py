@@ -611,7 +611,8 @@ def cuda_variant(version: str, series: str, name: str, spec: dict[str, Any]) -> 
             archs=w_archs,
             ptx=w_ptx,
             verified=False if windows_unverified else arch_ok,
-            source="facts §1 (variant on download.pytorch.org), §6 (Windows adds sm_61)"
+            source="facts §1 (variant on download.pytorch.org), §6 (Windows adds sm_61 where "
+            "the Linux list reaches Pascal)"
             + ("; Windows wheels unverified (facts §1)" if windows_unverified else ""),
         )
     if name in AARCH64_CUDA.get(series, []):
