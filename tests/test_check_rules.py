@@ -297,3 +297,21 @@ include_packages = ["torch"]
     assert found == [(4, "TE005"), (4, "TE006")]
     wildcard = text.replace('["torch"]', '["torch*"]').replace("cu118", "cu121")
     assert (4, "TE003") in _codes(tmp_path, "w/pyproject.toml", wildcard)
+
+
+def test_gpu_coverage_for_an_unpinned_torch_uses_the_newest_build(tmp_path: Path) -> None:
+    pyproject = """[project]
+name = "x"
+dependencies = ["torch>=2.4"]
+[tool.uv.sources]
+torch = { index = "cu124" }
+[[tool.uv.index]]
+name = "cu124"
+url = "https://download.pytorch.org/whl/cu124"
+explicit = true
+[tool.torchenv]
+gpus = ["RTX 5090"]
+"""
+    found = check_paths([_write(tmp_path, "pyproject.toml", pyproject)]).diagnostics
+    te015 = [d for d in found if d.code == "TE015"]
+    assert len(te015) == 1 and "torch 2.6.0+cu124" in te015[0].message

@@ -14,6 +14,7 @@ from torchenv.check.rules.common import (
     CONDA_NAMES,
     overlap,
     release_of,
+    releases_with,
     variant_platforms,
     words,
 )
@@ -334,6 +335,10 @@ def gpu_not_covered(context: Context) -> Iterator[Diagnostic]:
         if route is None or route.variant is None or not route.variant.startswith("cu"):
             continue
         release = context.pinned_release(requirement)
+        if release is None and context.pin(requirement) is None:
+            # Unpinned: the index serves its newest release of this variant.
+            newest = releases_with(context, route.variant)
+            release = newest[-1][0] if newest else None
         if release is None:
             continue
         built = release.variant(route.variant)
