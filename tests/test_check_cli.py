@@ -184,3 +184,33 @@ def test_files_without_torch_pins_do_not_load_the_catalog(tmp_path: Path) -> Non
     # TE007 is still found: index rules need no release data.
     assert "LOADED False 1" in result.stderr, result.stderr[-2000:]
     assert [r["code"] for r in json.loads(result.stdout)] == ["TE007"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "line", "fragment"),
+    [
+        ("pyproject.toml", '[project]\ndependencies = "torch"\n', 2, "must be an array"),
+        ("pyproject.toml", "[tool.poetry]\ndependencies = 3\n", 2, "must be a table"),
+        ("pyproject.toml", '[[tool.pdm.source]]\nurl = "u"\ninclude_packages = 5\n', 1, ""),
+        ("pixi.toml", "[workspace]\nchannels = 5\n", 2, "must be an array"),
+        ("environment.yml", "dependencies:\n  pytorch: 2\n", 2, "must be a list"),
+        ("requirements.txt", "torch ; sys_platform ==\n", 1, "marker"),
+        ("requirements.txt", "numpy\n-c\n", 2, "needs a value"),
+        ("Dockerfile", "# base\nFROM\n", 2, "FROM without an image"),
+    ],
+)
+def test_malformed_structures_are_one_line_te000(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    name: str,
+    text: str,
+    line: int,
+    fragment: str,
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    code, out, err = _run(capsys, "--json", str(path))
+    [record] = json.loads(out)
+    assert (code, record["code"], record["line"]) == (2, "TE000", line)
+    assert fragment in record["message"]
+    assert "Traceback" not in err

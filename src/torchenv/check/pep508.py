@@ -67,6 +67,10 @@ def parse_requirement(text: str) -> ParsedRequirement:
             if not _SPEC_CLAUSE.match(clause):
                 raise ValueError(f"invalid version specifier {clause!r}")
         specifier = ",".join(c.replace(" ", "") for c in specifier.split(",") if c.strip())
+    if marker is not None:
+        from torchenv.check.markers import marker_platforms
+
+        marker_platforms(marker)  # ValueError names what is wrong
     return ParsedRequirement(
         name=canonical_name(name),
         extras=extras,

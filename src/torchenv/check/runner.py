@@ -66,7 +66,12 @@ def read_document(path: str, kind: Optional[str] = None) -> Document:
     except (OSError, UnicodeDecodeError) as error:
         reason = getattr(error, "strerror", None) or str(error)
         raise InputError(path, f"cannot read: {reason}", None) from None
-    return _reader(kind)(text, path)
+    try:
+        return _reader(kind)(text, path)
+    except (TypeError, AttributeError, KeyError, IndexError) as error:
+        # A value of an unexpected type deep in a valid file (``include_packages = 5``):
+        # the reader's own checks name the common cases; this keeps the rest one line.
+        raise InputError(path, f"unexpected value in this {kind} file ({error})") from None
 
 
 def _unreadable(error: InputError, fallback: str) -> Diagnostic:

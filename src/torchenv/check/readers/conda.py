@@ -73,6 +73,10 @@ def read_conda(text: str, path: str) -> Document:
     root = parse_yaml(text, path)
     if not isinstance(root.value, dict):
         raise InputError(path, "an environment file must be a mapping", root.position.line)
+    for key in ("channels", "dependencies", "platforms"):
+        node = root.value.get(key)
+        if node is not None and node.value is not None and not isinstance(node.value, list):
+            raise InputError(path, f"{key} must be a list", node.position.line)
     channels: list[Channel] = []
     channel_node = root.value.get("channels")
     if channel_node is not None and isinstance(channel_node.value, list):

@@ -47,15 +47,16 @@ class _Collector:
     def tables(self, prefix: tuple[str, ...], body: dict[str, Any]) -> None:
         """One dependency scope (top level or a feature) and its ``target.*`` tables."""
         self.dependencies(prefix, body, None)
-        for selector, target_body in (body.get("target") or {}).items():
-            self.dependencies((*prefix, "target", selector), target_body, pixi_platforms(selector))
-        options = body.get("pypi-options") or {}
+        for selector in self.toml.table(*prefix, "target"):
+            where = (*prefix, "target", selector)
+            self.dependencies(where, self.toml.table(*where), pixi_platforms(selector))
+        options = self.toml.table(*prefix, "pypi-options")
         where = (*prefix, "pypi-options")
         if isinstance(options.get("index-url"), str):
             self.add_index(options["index-url"], "index-url", (*where, "index-url"), None)
-        for number, url in enumerate(options.get("extra-index-urls") or []):
+        for number, url in enumerate(self.toml.array(*where, "extra-index-urls")):
             self.add_index(url, "extra-index-url", (*where, "extra-index-urls", number), None)
-        for number, item in enumerate(options.get("find-links") or []):
+        for number, item in enumerate(self.toml.array(*where, "find-links")):
             if isinstance(item, dict) and "url" in item:
                 self.add_index(item["url"], "find-links", (*where, "find-links", number), None)
 
@@ -70,7 +71,7 @@ class _Collector:
     def dependencies(
         self, prefix: tuple[str, ...], body: dict[str, Any], platforms: Optional[frozenset[str]]
     ) -> None:
-        for name, value in (body.get("dependencies") or {}).items():
+        for name, value in self.toml.table(*prefix, "dependencies").items():
             where = (*prefix, "dependencies", name)
             spec, channel = value, None
             if isinstance(value, dict):
@@ -94,7 +95,7 @@ class _Collector:
                     path=self.path,
                 )
             )
-        for name, value in (body.get("pypi-dependencies") or {}).items():
+        for name, value in self.toml.table(*prefix, "pypi-dependencies").items():
             where = (*prefix, "pypi-dependencies", name)
             spec, index, url = value, None, None
             if isinstance(value, dict):
@@ -120,17 +121,18 @@ class _Collector:
 def read_pixi(text: str, path: str) -> Document:
     toml = load_toml(text, path)
     workspace_key = "workspace" if toml.get("workspace") is not None else "project"
-    workspace = toml.get(workspace_key) or {}
+    workspace = toml.table(workspace_key)
     collector = _Collector(toml, path)
     collector.tables((), toml.data)
-    for feature, body in (toml.get("feature") or {}).items():
-        collector.tables(("feature", feature), body)
+    for feature in toml.table("feature"):
+        collector.tables(("feature", feature), toml.table("feature", feature))
     channels = [
         Channel(
             str(c if isinstance(c, str) else c.get("channel", "")).rstrip("/").rsplit("/", 1)[-1],
             toml.position(workspace_key, "channels", number),
         )
-        for number, c in enumerate(workspace.get("channels") or [])
+        for number, c in enumerate(toml.array(workspace_key, "channels"))
+        if isinstance(c, (str, dict))
     ]
     platforms: Optional[frozenset[str]] = None
     platforms_position: Optional[Position] = None

@@ -23,7 +23,7 @@ def read_pylock(text: str, path: str) -> Document:
         raise InputError(path, "not a PEP 751 lock: no lock-version", 1)
     requirements: list[Requirement] = []
     indexes: dict[str, IndexRef] = {}
-    for number, package in enumerate(toml.get("packages") or []):
+    for number, package in enumerate(toml.array("packages")):
         if not isinstance(package, dict) or "name" not in package:
             continue
         position = toml.position("packages", number, "version")
@@ -38,7 +38,7 @@ def read_pylock(text: str, path: str) -> Document:
                 explicit=True,
                 path=path,
             )
-        wheels = package.get("wheels") or []
+        wheels = package.get("wheels") if isinstance(package.get("wheels"), list) else []
         url = wheels[0].get("url") if wheels and isinstance(wheels[0], dict) else None
         version = package.get("version")
         requirements.append(

@@ -36,13 +36,13 @@ def _and(*markers: Optional[str]) -> Optional[str]:
 def _pep621(toml: TomlFile, path: str) -> list[tuple[Requirement, tuple[object, ...]]]:
     found: list[tuple[Requirement, tuple[object, ...]]] = []
     lists: list[tuple[tuple[object, ...], Any, Optional[str]]] = [
-        (("project", "dependencies"), toml.get("project", "dependencies"), None)
+        (("project", "dependencies"), toml.array("project", "dependencies"), None)
     ]
-    for group, items in (toml.get("project", "optional-dependencies") or {}).items():
+    for group, items in toml.table("project", "optional-dependencies").items():
         lists.append((("project", "optional-dependencies", group), items, f"extra:{group}"))
-    for group, items in (toml.get("dependency-groups") or {}).items():
+    for group, items in toml.table("dependency-groups").items():
         lists.append((("dependency-groups", group), items, f"group:{group}"))
-    for group, items in (toml.get("tool", "pdm", "dev-dependencies") or {}).items():
+    for group, items in toml.table("tool", "pdm", "dev-dependencies").items():
         lists.append((("tool", "pdm", "dev-dependencies", group), items, f"group:{group}"))
     for key, items, group_name in lists:
         if not isinstance(items, list):
@@ -76,7 +76,7 @@ def _pep621(toml: TomlFile, path: str) -> list[tuple[Requirement, tuple[object, 
 
 
 def _uv(toml: TomlFile, path: str, requirements: list[Requirement]) -> list[Requirement]:
-    sources = toml.get("tool", "uv", "sources") or {}
+    sources = toml.table("tool", "uv", "sources")
     routed: list[Requirement] = []
     for requirement in requirements:
         entry = None
@@ -107,7 +107,7 @@ def _uv(toml: TomlFile, path: str, requirements: list[Requirement]) -> list[Requ
 
 def _uv_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
     found: list[IndexRef] = []
-    for index, item in enumerate(toml.get("tool", "uv", "index") or []):
+    for index, item in enumerate(toml.array("tool", "uv", "index")):
         if not isinstance(item, dict) or "url" not in item:
             continue
         found.append(
@@ -121,7 +121,7 @@ def _uv_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
                 path=path,
             )
         )
-    uv = toml.get("tool", "uv") or {}
+    uv = toml.table("tool", "uv")
     for key, role in (("index-url", "index-url"), ("extra-index-url", "extra-index-url")):
         values = uv.get(key)
         values = [values] if isinstance(values, str) else (values or [])
@@ -134,16 +134,19 @@ def _uv_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
 def _poetry(toml: TomlFile, path: str) -> tuple[list[Requirement], list[PythonPin]]:
     requirements: list[Requirement] = []
     pythons: list[PythonPin] = []
-    poetry = toml.get("tool", "poetry") or {}
     tables: list[tuple[tuple[str, ...], Any, Optional[str]]] = [
-        (("tool", "poetry", "dependencies"), poetry.get("dependencies"), None),
-        (("tool", "poetry", "dev-dependencies"), poetry.get("dev-dependencies"), "group:dev"),
+        (("tool", "poetry", "dependencies"), toml.table("tool", "poetry", "dependencies"), None),
+        (
+            ("tool", "poetry", "dev-dependencies"),
+            toml.table("tool", "poetry", "dev-dependencies"),
+            "group:dev",
+        ),
     ]
-    for group, body in (poetry.get("group") or {}).items():
+    for group in toml.table("tool", "poetry", "group"):
         where = ("tool", "poetry", "group", group, "dependencies")
-        tables.append((where, body.get("dependencies"), f"group:{group}"))
+        tables.append((where, toml.table(*where), f"group:{group}"))
     for key, table, group_name in tables:
-        for name, value in (table or {}).items():
+        for name, value in table.items():
             if name == "python":
                 if isinstance(value, str):
                     pythons.append(
@@ -181,7 +184,7 @@ def _poetry_requirement(name: str, entry: Any, position: Position, path: str) ->
 
 def _poetry_pdm_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
     found: list[IndexRef] = []
-    for index, item in enumerate(toml.get("tool", "poetry", "source") or []):
+    for index, item in enumerate(toml.array("tool", "poetry", "source")):
         if not isinstance(item, dict) or "url" not in item:
             continue
         priority = item.get("priority")
@@ -196,7 +199,7 @@ def _poetry_pdm_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
                 path=path,
             )
         )
-    for index, item in enumerate(toml.get("tool", "pdm", "source") or []):
+    for index, item in enumerate(toml.array("tool", "pdm", "source")):
         if not isinstance(item, dict) or "url" not in item:
             continue
         found.append(
@@ -216,7 +219,7 @@ def _poetry_pdm_indexes(toml: TomlFile, path: str) -> list[IndexRef]:
 
 def torchenv_settings(toml: TomlFile) -> list[GpuTarget]:
     """``[tool.torchenv] gpus = [...]`` and ``compute-capabilities = [...]``."""
-    settings = toml.get("tool", "torchenv") or {}
+    settings = toml.table("tool", "torchenv")
     targets: list[GpuTarget] = []
     for key, is_capability in (("gpus", False), ("compute-capabilities", True)):
         values = settings.get(key) or []

@@ -16,9 +16,12 @@ __all__ = ["TomlFile", "load_toml"]
 class TomlFile:
     """A parsed TOML document plus the positions of its values."""
 
-    def __init__(self, data: dict[str, Any], positions: dict[KeyPath, Position]) -> None:
+    def __init__(
+        self, data: dict[str, Any], positions: dict[KeyPath, Position], path: str = ""
+    ) -> None:
         self.data = data
         self.positions = positions
+        self.path = path
 
     def get(self, *path: str) -> Any:
         node: Any = self.data
@@ -27,6 +30,28 @@ class TomlFile:
                 return None
             node = node[key]
         return node
+
+    def table(self, *path: str) -> dict[str, Any]:
+        """The table at ``path`` ({} when absent); InputError when it is another type."""
+        value = self.get(*path)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.wrong_type(path, "a table")
+        return value
+
+    def array(self, *path: str) -> list[Any]:
+        """The array at ``path`` ([] when absent); InputError when it is another type."""
+        value = self.get(*path)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise self.wrong_type(path, "an array")
+        return value
+
+    def wrong_type(self, path: tuple[object, ...], expected: str) -> InputError:
+        dotted = ".".join(str(p) for p in path)
+        return InputError(self.path, f"{dotted} must be {expected}", self.position(*path).line)
 
     def position(self, *path: object) -> Position:
         """Where ``path`` is, else its nearest located ancestor, else line 1."""
@@ -53,4 +78,4 @@ def load_toml(text: str, path: str) -> TomlFile:
             line = int(match.group(1)) if match else None
         message = str(error).split(" (at ")[0]
         raise InputError(path, f"invalid TOML: {message}", line) from None
-    return TomlFile(data, locate(text))
+    return TomlFile(data, locate(text), path)

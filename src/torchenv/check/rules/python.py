@@ -13,8 +13,9 @@ from torchenv.check.versions import python_minors
 
 __all__ = ["python_out_of_range"]
 
-# Pins that name the interpreter itself (one minor); the rest are ranges a resolver
-# must satisfy for every allowed minor (uv refuses a lock otherwise).
+# Pins that name the interpreter an environment solver picks; project ranges
+# (requires-python, Poetry) must instead hold for their lowest minor (uv refuses a lock
+# otherwise).
 _EXACT_ORIGINS = ("conda", "pixi", "docker-image")
 
 
@@ -72,8 +73,11 @@ def python_out_of_range(context: Context) -> Iterator[Diagnostic]:
             continue
         if not allowed:
             continue
-        if pin.origin in _EXACT_ORIGINS:
+        if len(allowed) == 1:
             outside = [m for m in allowed if m not in supported]
+        elif pin.origin in _EXACT_ORIGINS:
+            # conda/pixi "3.*": the solver picks a Python torch's builds accept.
+            outside = [] if any(m in supported for m in allowed) else list(allowed)
         else:
             # A range: uv/Poetry must solve for its lowest minor; beyond the newest
             # supported minor a range is only wrong if nothing overlaps.
