@@ -48,6 +48,7 @@ EXPECTED: dict[str, set[tuple[str, int, str]]] = {
         ("environment-cpu.yml", 11, "TE007"),
     },
     "conda-good": set(),
+    "conda-nam-gpu": {("environment_gpu.yml", 27, "TE011")},
     "uv-darwin-source": {
         ("pyproject.toml", 6, "TE001"),
         ("pyproject.toml", 7, "TE005"),
@@ -235,6 +236,11 @@ def test_conda_channel_rules(tmp_path: Path) -> None:
     assert _codes(tmp_path, "b/environment.yml", new) == [(3, "TE011")]
     forge = "channels: [conda-forge]\ndependencies:\n  - pytorch=2.7.1\n  - cuda-version=11.2\n"
     assert _codes(tmp_path, "c/environment.yml", forge) == []
+    # pytorch-cuda (a pytorch-channel package) beside conda-forge's pytorch, listed first.
+    mixed = "channels: [conda-forge, pytorch]\ndependencies:\n  - pytorch\n  - pytorch-cuda=12.4\n"
+    assert _codes(tmp_path, "e/environment.yml", mixed) == [(4, "TE011")]
+    explicit = mixed.replace("  - pytorch\n", "  - pytorch::pytorch=2.5.1\n")
+    assert _codes(tmp_path, "f/environment.yml", explicit) == []
     bad_cuda = "channels: [pytorch]\ndependencies:\n  - pytorch=2.5.1\n  - pytorch-cuda=12.6\n"
     assert _codes(tmp_path, "d/environment.yml", bad_cuda) == [(4, "TE012")]
 

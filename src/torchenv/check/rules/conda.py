@@ -38,16 +38,35 @@ def cuda_with_cpuonly(context: Context) -> Iterator[Diagnostic]:
 
 
 def _from_pytorch_channel(context: Context, requirement: Requirement) -> bool:
+    """Where conda takes ``pytorch`` from: a ``channel::`` prefix, else the first of the
+    channels that carry it in priority order (conda-forge listed before pytorch wins)."""
     if requirement.source is not None:
         return requirement.source == "pytorch"
-    channels = [c.name for c in context.document.channels]
-    return "pytorch" in channels
+    for channel in context.document.channels:
+        if channel.name == "pytorch":
+            return True
+        if channel.name in ("conda-forge", "defaults", "anaconda", "main"):
+            return False
+    return False
 
 
 def deprecated_channel(context: Context) -> Iterator[Diagnostic]:
-    """TE011: the pytorch channel for a torch after 2.5 (or unpinned, i.e. the newest)."""
-    for requirement in _conda(context, "pytorch", "torchvision", "torchaudio"):
-        if requirement.name != "pytorch" or not _from_pytorch_channel(context, requirement):
+    """TE011: the pytorch channel for a torch after 2.5 (or unpinned, i.e. the newest),
+    or its ``pytorch-cuda`` beside a pytorch that conda takes from another channel."""
+    cuda = _conda(context, "pytorch-cuda")
+    for requirement in _conda(context, "pytorch"):
+        if not _from_pytorch_channel(context, requirement):
+            for metapackage in cuda:
+                yield make(
+                    context.document.path,
+                    metapackage.position,
+                    "TE011",
+                    "pytorch-cuda is a pytorch-channel package, but pytorch itself comes from "
+                    "another channel (listed first): it does not make that pytorch a CUDA "
+                    "build, and conda may install a CPU pytorch beside it",
+                    "on conda-forge use pytorch-gpu (or cuda-version=12.x with pytorch=*=cuda*); "
+                    "or take pytorch::pytorch explicitly for releases up to 2.5",
+                )
             continue
         pin, _ = conda_pin(requirement.specifier)
         if pin is not None:

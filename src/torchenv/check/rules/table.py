@@ -39,7 +39,11 @@ RULES: dict[str, RuleInfo] = {
         RuleInfo("TE008", "non-explicit-index", "a PyTorch index source that is not explicit"),
         RuleInfo("TE009", "unpinned-torch", "a PyTorch index with no torch version pin"),
         RuleInfo("TE010", "cuda-with-cpuonly", "conda: pytorch-cuda together with cpuonly"),
-        RuleInfo("TE011", "deprecated-channel", "conda: the pytorch channel for torch after 2.5"),
+        RuleInfo(
+            "TE011",
+            "pytorch-channel",
+            "conda: the pytorch channel after 2.5, or pytorch-cuda beside another channel's pytorch",
+        ),
         RuleInfo(
             "TE012", "cuda-not-built", "conda: a CUDA version the pinned pytorch was not built for"
         ),
