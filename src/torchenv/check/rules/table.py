@@ -42,7 +42,7 @@ RULES: dict[str, RuleInfo] = {
         RuleInfo(
             "TE011",
             "pytorch-channel",
-            "conda: the pytorch channel after 2.5, or pytorch-cuda beside another channel's pytorch",
+            "conda: the pytorch channel after 2.5, or pytorch-cuda beside another pytorch",
         ),
         RuleInfo(
             "TE012", "cuda-not-built", "conda: a CUDA version the pinned pytorch was not built for"
