@@ -42,7 +42,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
     args = parser.parse_args()
-    resolve = [sys.executable, "-m", "torchenv", "resolve", "--json", "--python", "3.12"]
+    # The console script users run (no runpy); `python -m torchenv` when it is missing.
+    script = os.path.join(os.path.dirname(sys.executable), "torchenv")
+    entry = [script] if os.path.exists(script) else [sys.executable, "-m", "torchenv"]
+    resolve = [*entry, "resolve", "--json", "--python", "3.12"]
     for target in TARGETS:
         resolve += ["--target", target]
     baseline = [sys.executable, "-c", "pass"]

@@ -12,7 +12,6 @@ does that and merges into the same shape.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -790,7 +789,9 @@ def build() -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    text = json.dumps(build(), indent=1, ensure_ascii=False) + "\n"
+    from torchenv.catalog.refresh import dump_catalog
+
+    text = dump_catalog(build())
     if "--check" in argv:
         current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
         if current != text:

@@ -157,8 +157,18 @@ def test_bad_catalog_file_is_an_input_error(tmp_path: Path) -> None:
     assert str(bad) in str(info.value) and info.value.line == 2
     wrong = tmp_path / "wrong.json"
     wrong.write_text('{"schema": 1, "releases": [{"version": "2.0.0"}]}', encoding="utf-8")
-    with pytest.raises(InputError, match=r"releases\[0\]\.variants"):
+    with pytest.raises(InputError, match=r"releases\[0\]\.requires_python"):
         load_catalog_file(wrong)
+    lazy = tmp_path / "lazy.json"
+    lazy.write_text(
+        '{"schema": 1, "releases": [{"version": "2.0.0", "requires_python": ">=3.8", '
+        '"variants": {"cpu": {"kind": "cpu", "platforms": {"linux-x86_64": {}}}}}]}',
+        encoding="utf-8",
+    )
+    release = load_catalog_file(lazy).release("2.0.0")
+    assert release is not None
+    with pytest.raises(InputError, match=r"lazy.json: releases\[0\]\.variants\.cpu"):
+        release.variants  # noqa: B018 - parsed on first access
 
 
 def test_catalog_from_dict_rejects_other_schema() -> None:

@@ -11,7 +11,7 @@ the reference marks unverified (or that were inferred) carry ``verified=False``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # eq=False below: catalog objects come from one cached load and compare by identity;
 # skipping the generated __eq__/__hash__ keeps startup fast (each generated method is an
@@ -129,17 +129,44 @@ class Variant:
 
 @dataclass(frozen=True, eq=False)
 class Release:
-    """One torch release with its variants, pairing and PyPI default per platform."""
+    """One torch release with its variants, pairing and PyPI default per platform.
+
+    ``variants`` is parsed from the JSON on first access: a resolve usually looks at the
+    newest few releases only, and startup time matters (the catalog loads on every run).
+    """
 
     version: str
     requires_python: str
     torchvision: Optional[str]
     torchaudio: Optional[str]
-    variants: tuple[Variant, ...]
     pypi: tuple[tuple[str, str], ...]
     pypi_verified: bool
     source: str
     notes: tuple[str, ...] = ()
+    raw_variants: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    where: str = field(default="", repr=False)
+    origin: str = field(default="", repr=False)
+    _parsed: dict[str, tuple[Variant, ...]] = field(default_factory=dict, repr=False)
+
+    @property
+    def variants(self) -> tuple[Variant, ...]:
+        parsed = self._parsed.get("variants")
+        if parsed is None:
+            try:
+                parsed = tuple(
+                    _variant(
+                        name,
+                        _get(self.raw_variants, name, dict, f"{self.where}.variants"),
+                        f"{self.where}.variants.{name}",
+                    )
+                    for name in self.raw_variants
+                )
+            except CatalogFormatError as error:
+                from torchenv.errors import InputError
+
+                raise InputError(self.origin or "catalog", str(error)) from None
+            self._parsed["variants"] = parsed
+        return parsed
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -302,17 +329,15 @@ def _variant(name: str, data: Mapping[str, Any], where: str) -> Variant:
     )
 
 
-def _release(data: Mapping[str, Any], where: str) -> Release:
-    variants = _get(data, "variants", dict, where)
+def _release(data: Mapping[str, Any], where: str, origin: str) -> Release:
     return Release(
         version=_get(data, "version", str, where),
         requires_python=_get(data, "requires_python", str, where),
         torchvision=_opt_str(data, "torchvision", where),
         torchaudio=_opt_str(data, "torchaudio", where),
-        variants=tuple(
-            _variant(n, _get(variants, n, dict, f"{where}.variants"), f"{where}.variants.{n}")
-            for n in variants
-        ),
+        raw_variants=_get(data, "variants", dict, where),
+        where=where,
+        origin=origin,
         pypi=tuple((data.get("pypi") or {}).items()),
         pypi_verified=bool(data.get("pypi_verified", False)),
         source=str(data.get("source", "")),
@@ -350,7 +375,7 @@ def catalog_from_dict(data: Any, origin: str = "") -> Catalog:
             )
     parsed = tuple(
         sorted(
-            (_release(r, f"releases[{i}]") for i, r in enumerate(releases)),
+            (_release(r, f"releases[{i}]", origin) for i, r in enumerate(releases)),
             key=lambda r: r.key,
         )
     )

@@ -116,7 +116,7 @@ def _refresh(args: argparse.Namespace) -> int:
     from torchenv._atomic import write_text_atomic
     from torchenv.catalog import CATALOG_ENV, default_catalog_path
     from torchenv.catalog.indexes import pytorch_index_base
-    from torchenv.catalog.refresh import refresh_catalog
+    from torchenv.catalog.refresh import dump_catalog, refresh_catalog
     from torchenv.cli.output import print_json
     from torchenv.cli.resolve import project_index_url
     from torchenv.errors import InputError
@@ -132,7 +132,7 @@ def _refresh(args: argparse.Namespace) -> int:
     today = datetime.date.today().isoformat()
     merged, summary = refresh_catalog(data, base, channel=args.channel, today=today)
     output = args.output or source
-    write_text_atomic(output, json.dumps(merged, indent=1, ensure_ascii=False) + "\n")
+    write_text_atomic(output, dump_catalog(merged))
     report = {
         "index": redact_url(base),
         "channel": args.channel,
