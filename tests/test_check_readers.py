@@ -169,6 +169,12 @@ YAML_SAMPLES = [
     "name: x\nchannels: []\ndependencies: [python=3.11, 'pytorch>=2.5']\n",
     "dependencies:\n- python\n- pip:\n  - torch\n  - 'numpy==2.*'  # c\nvariables:\n  A: '1'\n",
     'name: "q # not a comment"\nprefix: /opt/env\ndependencies:\n  -   cuda-version=12.6\n',
+    "dependencies:\n  - name: x\n    version: '1'\n  - y\n",
+    "a:\n  b:\n    c: d\n  e: f\ng: h\n",
+    "dependencies:\n  - pip:\n    - a\n    - b\n  - c\n",
+    "channels:\n  - defaults\n# comment\n\ndependencies:\n  - 'python>=3.9'   # c\n",
+    "key: value with spaces\nurl: https://x.org/a#b\n",
+    "dependencies:\n  -   a\n  -\n    - nested\n",
 ]
 
 
