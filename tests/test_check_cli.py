@@ -214,3 +214,9 @@ def test_malformed_structures_are_one_line_te000(
     assert (code, record["code"], record["line"]) == (2, "TE000", line)
     assert fragment in record["message"]
     assert "Traceback" not in err
+
+
+def test_verbose_lists_the_files_read(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(capsys, "-v", str(FIXTURES / "pixi-good"))
+    assert (code, out) == (0, "")
+    assert "pixi.toml (pixi)" in err

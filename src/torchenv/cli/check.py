@@ -63,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
     if args.json or args.format == "json":
         print_json(to_json(report.diagnostics))
         return report.exit_code
+    if args.verbose:
+        from torchenv.check.discover import kind_for
+
+        for path in report.files:
+            sys.stderr.write(f"torchenv check: read {path} ({kind_for(path) or 'unknown kind'})\n")
     color = not args.no_color and sys.stdout.isatty()
     for diagnostic in report.diagnostics:
         line = format_text(diagnostic)
