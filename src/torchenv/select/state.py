@@ -169,6 +169,21 @@ class SelectionState:
                 f"no torch release in the catalog satisfies {self.req.spec_text!r} "
                 f"(newest known: {newest}; 'torchenv catalog refresh' updates the catalog)"
             )
+        if backend not in ("cuda", "rocm", "xpu", "cpu") and not any(
+            v.name == backend for r in self.releases for v in r.variants
+        ):
+            kind = kind_of(backend)
+            known = sorted(
+                {v.name for r in self.releases for v in r.variants if v.kind == kind},
+                key=lambda name: (
+                    parse_version_tuple(name[2:] if kind == "cuda" else name[4:]) or ()
+                ),
+            )
+            return (
+                f"no torch release in the catalog has a {backend} build (known {kind} "
+                f"variants: {', '.join(known) or 'none'}; 'torchenv catalog refresh' "
+                "updates the catalog)"
+            )
         having = [r for r in matching if any(v.name == backend for v in r.variants)]
         release = having[0] if having else matching[0]
         variant = release.variant(backend) if backend not in ("cuda", "rocm") else None
