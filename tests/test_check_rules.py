@@ -321,3 +321,18 @@ gpus = ["RTX 5090"]
     found = check_paths([_write(tmp_path, "pyproject.toml", pyproject)]).diagnostics
     te015 = [d for d in found if d.code == "TE015"]
     assert len(te015) == 1 and "torch 2.6.0+cu124" in te015[0].message
+
+
+def test_declared_targets_need_published_backends(tmp_path: Path) -> None:
+    text = """[project]
+name = "x"
+dependencies = ["torch==2.7.1"]
+[tool.torchenv]
+targets = [
+  "linux-x86_64-cu128",
+  "linux-x86_64-cu121",
+  "windows-x86_64-rocm6.3",
+  "macos-arm64",
+]
+"""
+    assert _codes(tmp_path, "pyproject.toml", text) == [(7, "TE003"), (8, "TE001")]

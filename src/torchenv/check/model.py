@@ -27,6 +27,7 @@ __all__ = [
     "Position",
     "PythonPin",
     "Requirement",
+    "TargetDecl",
 ]
 
 ALL_CODES = "*"
@@ -129,6 +130,14 @@ class GpuTarget(NamedTuple):
     is_capability: bool
 
 
+class TargetDecl(NamedTuple):
+    """A ``[tool.torchenv] targets`` entry: ``linux-x86_64-cu128`` -> platform and backend."""
+
+    platform: str
+    backend: Optional[str]
+    position: Position
+
+
 class LockInfo(NamedTuple):
     """What a ``pylock*.toml`` records about its own inputs (``[tool.torchenv]``)."""
 
@@ -152,4 +161,5 @@ class Document(NamedTuple):
     platforms: Optional[frozenset[str]] = None
     platforms_position: Optional[Position] = None
     lock: Optional[LockInfo] = None
+    targets: tuple[TargetDecl, ...] = ()
     ignores: Mapping[int, frozenset[str]] = MappingProxyType({})

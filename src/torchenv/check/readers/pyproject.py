@@ -12,14 +12,22 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from torchenv.check.markers import PLATFORM_ENVIRONMENTS, marker_platforms
-from torchenv.check.model import Document, GpuTarget, IndexRef, Position, PythonPin, Requirement
+from torchenv.check.model import (
+    Document,
+    GpuTarget,
+    IndexRef,
+    Position,
+    PythonPin,
+    Requirement,
+    TargetDecl,
+)
 from torchenv.check.pep508 import canonical_name, parse_requirement
 from torchenv.check.readers.tomlfile import TomlFile, load_toml
 from torchenv.check.textlines import inline_ignores
 from torchenv.check.versions import poetry_to_pep440
 from torchenv.errors import InputError
 
-__all__ = ["read_pyproject", "torchenv_settings"]
+__all__ = ["read_pyproject", "target_declarations", "torchenv_settings"]
 
 ALL_PLATFORMS = frozenset(PLATFORM_ENVIRONMENTS)
 
@@ -230,19 +238,27 @@ def torchenv_settings(toml: TomlFile) -> list[GpuTarget]:
     return targets
 
 
+def target_declarations(toml: TomlFile) -> list[TargetDecl]:
+    """``[tool.torchenv] targets = ["linux-x86_64-cu128", "macos-arm64"]``."""
+    found: list[TargetDecl] = []
+    for number, target in enumerate(toml.array("tool", "torchenv", "targets")):
+        parts = str(target).strip().lower().split("-", 2)
+        if len(parts) < 2:
+            continue
+        backend = parts[2] if len(parts) == 3 else None
+        position = toml.position("tool", "torchenv", "targets", number)
+        found.append(TargetDecl(f"{parts[0]}-{parts[1]}", backend, position))
+    return found
+
+
 def _declared_platforms(toml: TomlFile) -> tuple[Optional[frozenset[str]], Optional[Position]]:
     """Platforms the project says it supports: ``[tool.torchenv] targets`` (``macos-arm64``,
     ``linux-x86_64-cu128``) or uv's ``environments`` / ``required-environments`` markers."""
-    targets = toml.get("tool", "torchenv", "targets")
-    if isinstance(targets, list) and targets:
-        found = set()
-        for target in targets:
-            parts = str(target).split("-")
-            if len(parts) >= 2:
-                found.add(f"{parts[0]}-{parts[1]}")
-        return frozenset(found & ALL_PLATFORMS) or None, toml.position(
-            "tool", "torchenv", "targets"
-        )
+    declared = target_declarations(toml)
+    if declared:
+        found = {target.platform for target in declared}
+        where = toml.position("tool", "torchenv", "targets")
+        return frozenset(found & ALL_PLATFORMS) or None, where
     for key in ("environments", "required-environments"):
         markers = toml.get("tool", "uv", key)
         if isinstance(markers, list) and markers:
@@ -281,5 +297,6 @@ def read_pyproject(text: str, path: str) -> Document:
         gpus=tuple(torchenv_settings(toml)),
         platforms=platforms,
         platforms_position=platforms_position,
+        targets=tuple(target_declarations(toml)),
         ignores=inline_ignores(text),
     )

@@ -77,6 +77,7 @@ def accelerator_for_platform(context: Context) -> Iterator[Diagnostic]:
             "use the cpu build (PyPI default) there",
         )
     yield from _cuda_images_on_arm64(context)
+    yield from (d for d in _declared_targets(context) if d.code == "TE001")
 
 
 def _unserved(reached: frozenset[str], served: set[str]) -> set[str]:
@@ -206,6 +207,7 @@ def _companion_versions(context: Context, package: str) -> list[str]:
 
 def unpublished_variant(context: Context) -> Iterator[Diagnostic]:
     """TE003: a release pinned together with a variant it was never built for."""
+    yield from (d for d in _declared_targets(context) if d.code == "TE003")
     path = context.document.path
     for requirement in _family(context):
         route = context.route(requirement)
@@ -228,6 +230,43 @@ def unpublished_variant(context: Context) -> Iterator[Diagnostic]:
             f"pick one of {', '.join(release.variant_names)} or a release built for "
             f"{route.variant}",
         )
+
+
+def _declared_targets(context: Context) -> Iterator[Diagnostic]:
+    """``[tool.torchenv] targets`` naming a backend the pinned torch lacks (TE003) or
+    lacks on that platform (TE001): ``torchenv lock`` would fail for that teammate."""
+    pinned = [
+        (requirement, release)
+        for requirement in context.requirements("torch")
+        if (release := context.pinned_release(requirement)) is not None
+    ]
+    if not pinned or not context.document.targets:
+        return
+    requirement, release = pinned[0]
+    for target in context.document.targets:
+        if not target.backend or target.backend == "cpu":
+            continue
+        built = release.variant(target.backend)
+        if built is None:
+            yield make(
+                context.document.path,
+                target.position,
+                "TE003",
+                f"target {target.platform}-{target.backend}: torch {release.version} (line "
+                f"{requirement.position.line}) was never built for {target.backend} (built: "
+                f"{', '.join(release.variant_names)})",
+                f"pick one of {', '.join(release.variant_names)} for this target",
+            )
+        elif target.platform not in built.platforms:
+            yield make(
+                context.document.path,
+                target.position,
+                "TE001",
+                f"target {target.platform}-{target.backend}: torch {release.version} has no "
+                f"{target.backend} wheels for {target.platform} (they exist for "
+                f"{words(built.platforms)})",
+                f"use the cpu backend for {target.platform}, or another platform",
+            )
 
 
 def unpaired_companion(context: Context) -> Iterator[Diagnostic]:
