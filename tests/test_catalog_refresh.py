@@ -181,3 +181,13 @@ def test_cli_show(capsys: pytest.CaptureFixture[str]) -> None:
     assert "torch 2.15.0" in capsys.readouterr().out
     assert main(["catalog", "show", "9.9"]) == 2
     assert "not in the catalog" in capsys.readouterr().err
+
+
+@pytest.mark.network
+def test_refresh_against_download_pytorch_org() -> None:
+    """Opt-in (pytest -m network): the live index still has the shape refresh expects."""
+    merged, summary = refresh_catalog(shipped(), BASE)
+    assert "cu128" in summary.variants and summary.wheels > 1000
+    assert build(merged, "2.7.1", "cu128", "linux-x86_64")["platform_tag"] == (
+        "manylinux_2_28_x86_64"
+    )
