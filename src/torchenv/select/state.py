@@ -73,6 +73,13 @@ class SelectionState:
                 f"PyPI's {self.platform} wheel of torch {release.version} is this same "
                 f"{variant.name} build (without the local label)"
             )
+        elif pypi is not None and pypi != variant.name:
+            self.reasons.append(
+                f"a plain 'pip install torch=={release.version}' from PyPI would give the "
+                f"{pypi} build on {self.platform}"
+                + ("" if release.pypi_verified else " (unverified)")
+                + ": install from the index above instead"
+            )
         self.reasons.extend(release.notes)
         url = strip_credentials(
             variant_index_url(self.req.index_base, variant.name, self.req.channel)
