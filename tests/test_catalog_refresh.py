@@ -11,6 +11,7 @@ import pytest
 
 from torchenv.catalog import default_catalog_path, load_catalog_file
 from torchenv.catalog.refresh import (
+    Observations,
     http_fetcher,
     merge,
     observe,
@@ -132,7 +133,7 @@ def test_refresh_empty_index_is_an_error() -> None:
 
 def test_merge_adds_new_release_with_inherited_archs() -> None:
     """Synthetic filenames (a future 2.16.0) exercise the add-release path of merge()."""
-    seen: dict[Any, Any] = {}
+    seen = Observations()
     observe(
         "cu130",
         "torch",

@@ -92,10 +92,16 @@ class Observation:
     labelled: bool = False
     unlabelled: bool = False
     abi_none: bool = False
-    companion_labels: dict[str, bool] = field(default_factory=dict)  # package -> labelled
 
 
-Observations = dict[tuple[str, str, str], Observation]
+@dataclass
+class Observations:
+    """Everything seen on the index: torch wheels per (release, variant, platform), and
+    for torchvision/torchaudio whether their files carry the local label, per
+    (project, version, variant, platform)."""
+
+    torch: dict[tuple[str, str, str], Observation] = field(default_factory=dict)
+    companion_labels: dict[tuple[str, str, str, str], bool] = field(default_factory=dict)
 
 
 def observe(variant: str, project: str, filenames: Iterable[str], into: Observations) -> int:
@@ -120,10 +126,11 @@ def observe(variant: str, project: str, filenames: Iterable[str], into: Observat
             count += 1
             if project != "torch":
                 # Companions pair by torch version; record their label by their own version.
-                obs = into.setdefault(("~" + project + public, variant, platform), Observation())
-                obs.companion_labels[project] = version.local is not None
+                into.companion_labels[(project, public, variant, platform)] = (
+                    version.local is not None
+                )
                 continue
-            obs = into.setdefault((public, variant, platform), Observation())
+            obs = into.torch.setdefault((public, variant, platform), Observation())
             python_tag = tag.abi if tag.abi.endswith("t") else tag.interpreter
             full_tag = _full_platform_tag(filename)
             obs.python.setdefault(python_tag, full_tag)
@@ -187,9 +194,8 @@ def merge(
     summary = RefreshSummary()
     releases = {r["version"]: r for r in result["releases"]}
     grouped: dict[tuple[str, str], dict[str, Observation]] = {}
-    for (version, variant, platform), obs in seen.items():
-        if not version.startswith("~"):
-            grouped.setdefault((version, variant), {})[platform] = obs
+    for (version, variant, platform), obs in seen.torch.items():
+        grouped.setdefault((version, variant), {})[platform] = obs
     for (version, variant), platforms in sorted(
         grouped.items(), key=lambda i: release_key(i[0][0])
     ):
@@ -261,9 +267,9 @@ def _companion_label(
     for project in COMPANIONS:
         version = release.get(project)
         if version:
-            obs = seen.get(("~" + project + version, variant, platform))
-            if obs is not None and project in obs.companion_labels:
-                return obs.companion_labels[project]
+            labelled = seen.companion_labels.get((project, version, variant, platform))
+            if labelled is not None:
+                return labelled
     return default
 
 
@@ -318,7 +324,7 @@ def refresh_catalog(
         # No root listing (some mirrors): probe every variant name the catalog knows.
         names = {v for r in data["releases"] for v in r["variants"]}
         variants = sorted(names, key=lambda n: (_kind(n), n))
-    seen: Observations = {}
+    seen = Observations()
     summary = RefreshSummary()
     for variant in variants:
         for project in ("torch", *COMPANIONS):
@@ -332,7 +338,7 @@ def refresh_catalog(
                 variant, project, (link.filename for link in page.links), seen
             )
         summary.variants.append(variant)
-    if not any(not k[0].startswith("~") for k in seen):
+    if not seen.torch:
         raise IndexError_(f"{redact_url(root)}: no torch wheels found under this index")
     stamp = f" on {today}" if today else ""
     merged, merge_summary = merge(data, seen, f"catalog refresh from {redact_url(base)}{stamp}")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from torchenv.catalog import Release
 
 __all__ = ["add_arguments", "run"]
 
@@ -75,10 +78,7 @@ def _show(args: argparse.Namespace, version: Optional[str]) -> int:
     return 0
 
 
-def _release_dict(release: object) -> dict[str, object]:
-    from torchenv.catalog import Release
-
-    assert isinstance(release, Release)
+def _release_dict(release: Release) -> dict[str, object]:
     return {
         "version": release.version,
         "requires_python": release.requires_python,
