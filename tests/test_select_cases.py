@@ -37,7 +37,12 @@ def machine_fingerprint(spec: dict[str, Any]) -> Fingerprint:
         "os_version": spec.get("os_version"),
         "arch": spec.get("arch", "arm64" if os_name == "macos" else "x86_64"),
         "libc": {"family": libc[0], "version": libc[1]},
-        "python": {"implementation": "cpython", "version": py + ".4", "tag": tag, "abi": tag},
+        "python": {
+            "implementation": spec.get("implementation", "cpython"),
+            "version": py + ".4",
+            "tag": tag,
+            "abi": tag,
+        },
         "accelerators": [],
         "environment": spec.get("env", {}),
     }

@@ -105,6 +105,11 @@ class _Selector(SelectionState):
                 )
             explicit = req.label_backend
             self.reasons.append(f"--torch pins the local label +{explicit}: backend {explicit}")
+        if self.fp is not None and self.fp.python.implementation.lower() not in ("cpython", "cp"):
+            return self.error(
+                f"this Python is {self.fp.python.implementation}: PyTorch publishes wheels "
+                "for CPython only"
+            )
         if self.fp is not None and self.fp.libc.family == "musl":
             return self.error(
                 "this is a musl libc system (e.g. Alpine): PyTorch publishes no musllinux "
