@@ -25,12 +25,26 @@ _CU128_28 = ("7.0", "7.5", "8.0", "8.6", "9.0", "10.0", "12.0")
 
 
 @dataclass(frozen=True)
+class Build:
+    label: bool
+    companion_label: bool
+
+
+@dataclass(frozen=True)
 class Variant:
     name: str
     kind: str
     platforms: tuple[str, ...]
     archs: tuple[str, ...] = ()
     ptx_arch: Optional[str] = None
+
+    def build(self, platform: str) -> Optional[Build]:
+        if platform not in self.platforms:
+            return None
+        # facts §3/§7: aarch64 CUDA torch wheels carry the label from 2.6 on (the double
+        # starts at 2.4 and marks none); companions on aarch64 CUDA indexes never do.
+        aarch64_cuda = platform == "linux-aarch64" and self.kind == "cuda"
+        return Build(label=True, companion_label=not aarch64_cuda)
 
     def cuda_archs(self, platform: str) -> tuple[str, ...]:
         return self.archs if platform == "linux-x86_64" else ()

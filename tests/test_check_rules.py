@@ -55,6 +55,8 @@ EXPECTED: dict[str, set[tuple[str, int, str]]] = {
         ("pyproject.toml", 18, "TE008"),
     },
     "uv-good": set(),
+    "uv-odh-x86": set(),
+    "uv-odh-aarch64": {("pyproject.toml", 10, "TE001")},
     "uv-windows-cu121": {("pyproject.toml", 22, "TE008")},
     "poetry-supplemental": {("pyproject.toml", 12, "TE008")},
     "pixi-osx-cuda": {("pixi.toml", 10, "TE001")},
@@ -336,3 +338,14 @@ targets = [
 ]
 """
     assert _codes(tmp_path, "pyproject.toml", text) == [(7, "TE003"), (8, "TE001")]
+
+
+def test_label_pins_where_the_wheels_carry_no_label(tmp_path: Path) -> None:
+    dockerfile = (
+        "FROM --platform=linux/arm64 nvidia/cuda:12.4.1-runtime-ubuntu22.04\n"
+        "RUN pip install torch==2.5.1+cu124 --index-url https://download.pytorch.org/whl/cu124\n"
+        "RUN pip install torch==2.5.1 --index-url https://download.pytorch.org/whl/cu124\n"
+    )
+    found = check_paths([_write(tmp_path, "Dockerfile", dockerfile)]).diagnostics
+    assert [(d.line, d.code) for d in found] == [(2, "TE001")]
+    assert "carry no '+cu124' label" in found[0].message

@@ -224,6 +224,16 @@ class Context:
             scope = narrowing if scope is None else scope & narrowing
         return scope
 
+    def exact_platforms(self, requirement: Requirement) -> bool:
+        """True when the platforms were declared one by one (a Docker ``--platform``, a pixi
+        target, declared workspace/uv/conda-lock platforms, a ``platform_machine`` marker)
+        rather than implied by an OS-level marker or a file name."""
+        return (
+            requirement.platforms is not None
+            or self.document.platforms is not None
+            or "platform_machine" in (requirement.marker or "")
+        )
+
     @staticmethod
     def _marker(requirement: Requirement) -> Optional[frozenset[str]]:
         if not requirement.marker:

@@ -9,7 +9,24 @@ from __future__ import annotations
 
 from typing import Any, Optional, Protocol
 
-__all__ = ["CatalogLike", "LazyCatalog", "ReleaseLike", "VariantLike", "load_knowledge"]
+__all__ = [
+    "BuildLike",
+    "CatalogLike",
+    "LazyCatalog",
+    "ReleaseLike",
+    "VariantLike",
+    "load_knowledge",
+]
+
+
+class BuildLike(Protocol):
+    """One variant's wheels for one platform; ``label``: torch filenames carry ``+cu128``
+    there; ``companion_label``: torchvision/torchaudio filenames do."""
+
+    @property
+    def label(self) -> bool: ...
+    @property
+    def companion_label(self) -> bool: ...
 
 
 class VariantLike(Protocol):
@@ -19,6 +36,7 @@ class VariantLike(Protocol):
     def kind(self) -> str: ...
     @property
     def platforms(self) -> tuple[str, ...]: ...
+    def build(self, platform: str) -> Optional[BuildLike]: ...
     def cuda_archs(self, platform: str) -> tuple[str, ...]: ...
     def ptx(self, platform: str) -> Optional[str]: ...
 

@@ -57,14 +57,32 @@ def accelerator_for_platform(context: Context) -> Iterator[Diagnostic]:
         if platforms is None:
             continue
         release = release_of(context, requirement)
-        served = variant_platforms(context, release, route.variant)
-        if not served:
+        if not variant_platforms(context, release, route.variant):
             continue  # an unpublished variant: TE003 says so
-        missing = _unserved(platforms, served)
+        labelled = requirement.name if route.origin == "label" else None
+        served = variant_platforms(context, release, route.variant, labelled)
+        if context.exact_platforms(requirement):
+            missing = set(platforms - served)
+        else:
+            missing = _unserved(platforms, served)
         if not missing:
             continue
         kind = _KIND_NAMES.get(route.variant[:2], route.variant)
         where = route.position if route.origin == "index" else requirement.position
+        unlabelled = variant_platforms(context, release, route.variant)
+        if labelled and not missing - unlabelled:
+            # The build exists there, but its filenames carry no "+cu126".
+            yield make(
+                path,
+                where,
+                "TE001",
+                f"{_describe(requirement)} reaches {words(missing)}, where the "
+                f"{route.variant} wheels carry no '+{route.variant}' label, so this pin "
+                "matches nothing there",
+                f"pin without '+{route.variant}' and let the {route.variant} index choose, "
+                f"or keep this line off {words(missing)} with a marker",
+            )
+            continue
         of = f"torch {release.version} has no" if release is not None else "no torch release has"
         yield make(
             path,
@@ -72,7 +90,7 @@ def accelerator_for_platform(context: Context) -> Iterator[Diagnostic]:
             "TE001",
             f"{_describe(requirement)} ({route.variant}, from its {route.origin}) reaches "
             f"{words(missing)}, where {of} {kind} {route.variant} wheels (they exist for "
-            f"{words(served)})",
+            f"{words(unlabelled)})",
             f"keep {route.variant} off {words(missing)} with a marker or a separate file, and "
             "use the cpu build (PyPI default) there",
         )
@@ -85,8 +103,8 @@ def _unserved(reached: frozenset[str], served: set[str]) -> set[str]:
 
     ``sys_platform == 'win32'`` reaches Windows on x86_64 and on arm64; a CUDA pin there
     is fine when x86_64 is served. Only when every reached architecture of an OS lacks
-    the build (macOS for CUDA; linux/arm64 named by a Docker platform or a marker) is
-    it an error.
+    the build is it an error; platforms declared one by one are judged each
+    (``Context.exact_platforms``).
     """
     missing: set[str] = set()
     for os_name in {p.split("-", 1)[0] for p in reached}:

@@ -54,14 +54,34 @@ def releases_with(context: Context, variant: str) -> list[tuple[ReleaseLike, Var
     return found
 
 
-def variant_platforms(context: Context, release: Optional[ReleaseLike], variant: str) -> set[str]:
-    """Platforms with wheels of ``variant``: of one release, or of any that built it."""
-    if release is not None:
-        built = release.variant(variant)
-        return set(built.platforms) if built is not None else set()
+def variant_platforms(
+    context: Context,
+    release: Optional[ReleaseLike],
+    variant: str,
+    labelled: Optional[str] = None,
+) -> set[str]:
+    """Platforms with wheels of ``variant``: of one release, or of any that built it.
+
+    ``labelled`` names the package of a ``+variant`` pin: only platforms whose wheels
+    carry the label count (torch 2.5.1's aarch64 wheels on /whl/cu124 have none, so
+    ``torch==2.5.1+cu124`` cannot install there).
+    """
+    builds = (
+        [release.variant(variant)]
+        if release is not None
+        else [built for _, built in releases_with(context, variant)]
+    )
     platforms: set[str] = set()
-    for _, built in releases_with(context, variant):
-        platforms.update(built.platforms)
+    for built in builds:
+        if built is None:
+            continue
+        for platform in built.platforms:
+            build = built.build(platform)
+            if labelled is not None and build is not None:
+                has_label = build.label if labelled == "torch" else build.companion_label
+                if not has_label:
+                    continue
+            platforms.add(platform)
     return platforms
 
 
