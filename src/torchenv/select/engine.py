@@ -206,10 +206,17 @@ class _Selector(SelectionState):
                     "Python to get current torch with MPS"
                 )
             return self.pick_cpu(why)
-        return self.pick_cpu(
+        why = (
             "Apple Silicon: the macOS wheels (cpu index, no local label) include the MPS "
             "backend; CUDA and ROCm wheels do not exist for macOS"
         )
+        macos = self.target.macos
+        if self.fp is not None and macos is not None and macos < (12, 3):
+            # ecosystem.md §1: MPS needs arm64 + macOS >= 12.3.
+            why += (
+                f"; MPS needs macOS 12.3 or newer (this Mac runs {macos[0]}.{macos[1]}): CPU only"
+            )
+        return self.pick_cpu(why)
 
     # ---------------------------------------------------------------- machines
     def pick_for_machine(self, fp: Fingerprint) -> Selection:
