@@ -105,6 +105,7 @@ def test_refresh_from_fixture_pages(as_json: bool) -> None:
     x86 = build(merged, "2.7.0", "cu128", "linux-x86_64")
     assert x86["python"][-1] == "cp313t" and x86["cuda_archs"][-1] == "12.0"
     assert "refresh" in x86["source"] and "2026-11-24" in x86["source"]
+    assert merged["generated_by"].startswith("torchenv catalog refresh --index-url " + BASE)
     # torch-cpu-2.13.0.txt: macOS unlabelled at macosx_14_0, win_arm64 cp311-cp313, s390x skipped.
     mac = build(merged, "2.13.0", "cpu", "macos-arm64")
     assert mac["label"] is False and mac["platform_tag"] == "macosx_14_0_arm64"

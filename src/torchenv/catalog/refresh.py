@@ -342,6 +342,10 @@ def refresh_catalog(
         raise IndexError_(f"{redact_url(root)}: no torch wheels found under this index")
     stamp = f" on {today}" if today else ""
     merged, merge_summary = merge(data, seen, f"catalog refresh from {redact_url(base)}{stamp}")
+    merged["generated_by"] = (
+        f"torchenv catalog refresh --index-url {redact_url(base)} --channel {channel}{stamp}, "
+        f"over: {data.get('generated_by', 'unknown')}"
+    )
     merge_summary.variants = summary.variants
     merge_summary.wheels = summary.wheels
     merge_summary.missing_pages = summary.missing_pages
