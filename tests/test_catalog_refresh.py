@@ -193,3 +193,11 @@ def test_refresh_against_download_pytorch_org() -> None:
     assert build(merged, "2.7.1", "cu128", "linux-x86_64")["platform_tag"] == (
         "manylinux_2_28_x86_64"
     )
+
+
+def test_refresh_output_carries_no_credentials() -> None:
+    fetch = http_fetcher(transport=fixture_transport())
+    base = "https://mirror-user:t0ps3cret@download.pytorch.org/whl"
+    merged, _ = refresh_catalog(shipped(), base, fetch=fetch)
+    text = json.dumps(merged)
+    assert "t0ps3cret" not in text and "mirror-user" not in text

@@ -314,7 +314,7 @@ def refresh_catalog(
     from torchenv.catalog.indexes import variant_index_url
     from torchenv.errors import IndexError_
     from torchenv.index.pages import parse_project_page
-    from torchenv.urls import redact_url
+    from torchenv.urls import redact_url, strip_credentials
 
     get = fetch or http_fetcher()
     root = base.rstrip("/") + ("" if channel == "stable" else f"/{channel}") + "/"
@@ -341,9 +341,11 @@ def refresh_catalog(
     if not seen.torch:
         raise IndexError_(f"{redact_url(root)}: no torch wheels found under this index")
     stamp = f" on {today}" if today else ""
-    merged, merge_summary = merge(data, seen, f"catalog refresh from {redact_url(base)}{stamp}")
+    # The file keeps no credentials at all (not even the user name redact_url shows).
+    clean = strip_credentials(base)
+    merged, merge_summary = merge(data, seen, f"catalog refresh from {clean}{stamp}")
     merged["generated_by"] = (
-        f"torchenv catalog refresh --index-url {redact_url(base)} --channel {channel}{stamp}, "
+        f"torchenv catalog refresh --index-url {clean} --channel {channel}{stamp}, "
         f"over: {data.get('generated_by', 'unknown')}"
     )
     merge_summary.variants = summary.variants
