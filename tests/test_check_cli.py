@@ -220,3 +220,12 @@ def test_verbose_lists_the_files_read(capsys: pytest.CaptureFixture[str]) -> Non
     code, out, err = _run(capsys, "-v", str(FIXTURES / "pixi-good"))
     assert (code, out) == (0, "")
     assert "pixi.toml (pixi)" in err
+
+
+def test_list_rules_matches_the_docs(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = _run(capsys, "--list-rules", "--json")
+    rules = json.loads(out)
+    assert code == 0 and [r["code"] for r in rules] == [f"TE{n:03d}" for n in range(16)]
+    docs = (FIXTURES.parent.parent / "docs" / "check.md").read_text()
+    for rule in rules:
+        assert f"### {rule['code']}: " in docs

@@ -28,6 +28,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="only these rule codes or prefixes (comma-separated, repeatable): TE00,TE013",
     )
     parser.add_argument(
+        "--list-rules",
+        action="store_true",
+        help="print the rule codes with their names and exit",
+    )
+    parser.add_argument(
         "--exclude",
         action="append",
         default=[],
@@ -54,6 +59,15 @@ def run(args: argparse.Namespace) -> int:
     from torchenv.check.runner import check_paths
     from torchenv.cli.output import paint, print_json
 
+    if args.list_rules:
+        from torchenv.check.rules.table import RULES
+
+        if args.json or args.format == "json":
+            print_json([{"code": r.code, "name": r.name, "title": r.title} for r in RULES.values()])
+        else:
+            for rule in RULES.values():
+                sys.stdout.write(f"{rule.code}  {rule.name:<38} {rule.title}\n")
+        return 0
     report = check_paths(
         args.paths,
         select=_codes(args.select),
