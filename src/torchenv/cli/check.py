@@ -57,12 +57,13 @@ def run(args: argparse.Namespace) -> int:
 
     from torchenv.check.diagnostics import format_text, to_json
     from torchenv.check.runner import check_paths
-    from torchenv.cli.output import paint, print_json
 
     if args.list_rules:
         from torchenv.check.rules.table import RULES
 
         if args.json or args.format == "json":
+            from torchenv.cli.output import print_json
+
             print_json([{"code": r.code, "name": r.name, "title": r.title} for r in RULES.values()])
         else:
             for rule in RULES.values():
@@ -75,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
         exclude=args.exclude,
     )
     if args.json or args.format == "json":
+        from torchenv.cli.output import print_json
+
         print_json(to_json(report.diagnostics))
         return report.exit_code
     if args.verbose:
@@ -83,6 +86,10 @@ def run(args: argparse.Namespace) -> int:
         for path in report.files:
             sys.stderr.write(f"torchenv check: read {path} ({kind_for(path) or 'unknown kind'})\n")
     color = not args.no_color and sys.stdout.isatty()
+    if color:
+        from torchenv.cli.output import color_enabled, paint
+
+        color = color_enabled(sys.stdout)
     for diagnostic in report.diagnostics:
         line = format_text(diagnostic)
         if color:
