@@ -146,27 +146,11 @@ class Release:
     raw_variants: Mapping[str, Any] = field(default_factory=dict, repr=False)
     where: str = field(default="", repr=False)
     origin: str = field(default="", repr=False)
-    _parsed: dict[str, tuple[Variant, ...]] = field(default_factory=dict, repr=False)
+    _parsed: dict[str, Variant] = field(default_factory=dict, repr=False)
 
     @property
     def variants(self) -> tuple[Variant, ...]:
-        parsed = self._parsed.get("variants")
-        if parsed is None:
-            try:
-                parsed = tuple(
-                    _variant(
-                        name,
-                        _get(self.raw_variants, name, dict, f"{self.where}.variants"),
-                        f"{self.where}.variants.{name}",
-                    )
-                    for name in self.raw_variants
-                )
-            except CatalogFormatError as error:
-                from torchenv.errors import InputError
-
-                raise InputError(self.origin or "catalog", str(error)) from None
-            self._parsed["variants"] = parsed
-        return parsed
+        return tuple(self._variant(name) for name in self.raw_variants)
 
     @property
     def key(self) -> tuple[int, ...]:
@@ -174,13 +158,35 @@ class Release:
 
     @property
     def variant_names(self) -> tuple[str, ...]:
-        return tuple(v.name for v in self.variants)
+        return tuple(self.raw_variants)
 
     def variant(self, name: str) -> Optional[Variant]:
-        for variant in self.variants:
-            if variant.name == name:
-                return variant
-        return None
+        return self._variant(name) if name in self.raw_variants else None
+
+    def variants_of(self, kind: str) -> tuple[Variant, ...]:
+        """The variants of ``kind`` (``cuda``, ``rocm``, ``cpu``, ``xpu``) or named ``kind``,
+        parsing only those."""
+        return tuple(
+            self._variant(name)
+            for name, raw in self.raw_variants.items()
+            if name == kind or (isinstance(raw, Mapping) and raw.get("kind") == kind)
+        )
+
+    def _variant(self, name: str) -> Variant:
+        parsed = self._parsed.get(name)
+        if parsed is None:
+            try:
+                parsed = _variant(
+                    name,
+                    _get(self.raw_variants, name, dict, f"{self.where}.variants"),
+                    f"{self.where}.variants.{name}",
+                )
+            except CatalogFormatError as error:
+                from torchenv.errors import InputError
+
+                raise InputError(self.origin or "catalog", str(error)) from None
+            self._parsed[name] = parsed
+        return parsed
 
     def python_tags(self, platform: str) -> tuple[str, ...]:
         """Every Python tag with a torch wheel on ``platform`` in any variant."""

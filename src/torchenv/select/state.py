@@ -159,7 +159,7 @@ class SelectionState:
     def candidates(self, kind: str, *, use_spec: bool = True) -> Iterator[Candidate]:
         """Usable (release, variant, build) of ``kind``, newest release and variant first."""
         for release in self.releases:
-            variants = [v for v in release.variants if v.kind == kind or v.name == kind]
+            variants = list(release.variants_of(kind))
             variants.sort(key=variant_order, reverse=True)
             for variant in variants:
                 if not self.unusable(release, variant, use_spec=use_spec):
@@ -177,7 +177,7 @@ class SelectionState:
                 f"(newest known: {newest}; 'torchenv catalog refresh' updates the catalog)"
             )
         if backend not in ("cuda", "rocm", "xpu", "cpu") and not any(
-            v.name == backend for r in self.releases for v in r.variants
+            backend in r.variant_names for r in self.releases
         ):
             kind = kind_of(backend)
             known = sorted(
@@ -191,7 +191,7 @@ class SelectionState:
                 f"variants: {', '.join(known) or 'none'}; 'torchenv catalog refresh' "
                 "updates the catalog)"
             )
-        having = [r for r in matching if any(v.name == backend for v in r.variants)]
+        having = [r for r in matching if backend in r.variant_names]
         release = having[0] if having else matching[0]
         variant = release.variant(backend) if backend not in ("cuda", "rocm") else None
         if variant is None and backend not in ("cuda", "rocm"):
@@ -214,14 +214,12 @@ class SelectionState:
     def spec_matches_release(self, release: Release, backend: str) -> bool:
         if self.req.spec is None:
             return True
-        fulls = [release.version] + [f"{release.version}+{v.name}" for v in release.variants]
+        fulls = [release.version] + [f"{release.version}+{n}" for n in release.variant_names]
         return any(self.req.matches(f) for f in fulls)
 
     def usable_of(self, release: Release, backend: str) -> Optional[str]:
-        for variant in sorted(release.variants, key=variant_order, reverse=True):
-            if (variant.name == backend or variant.kind == backend) and not self.unusable(
-                release, variant, use_spec=False
-            ):
+        for variant in sorted(release.variants_of(backend), key=variant_order, reverse=True):
+            if not self.unusable(release, variant, use_spec=False):
                 return variant.name
         return None
 
