@@ -369,10 +369,9 @@ class _Selector(SelectionState):
         )
         return self.pick_accelerated("xpu", lambda c: "", lambda c: "")
 
-    def pick_accelerated(self, kind: str, problem: Check, accept: Check) -> Selection:
-        """Newest release/variant of ``kind`` with no hardware problem; else explain."""
-        check = problem  # Callable[[Candidate], str]
-        confirm = accept
+    def pick_accelerated(self, kind: str, check: Check, confirm: Check) -> Selection:
+        """Newest release/variant of ``kind`` for which ``check`` finds no hardware problem
+        (``confirm`` then records the reasons); else explain, or fall back to cpu."""
         newest_ok_release: Optional[str] = None
         skipped_newer: list[Rejection] = []
         for candidate in self.candidates(kind):
