@@ -339,7 +339,14 @@ def refresh_catalog(
             )
         summary.variants.append(variant)
     if not seen.torch:
-        raise IndexError_(f"{redact_url(root)}: no torch wheels found under this index")
+        hint = (
+            " (nightly pages list only .devYYYYMMDD builds; the catalog records releases)"
+            if channel == "nightly"
+            else ""
+        )
+        raise IndexError_(
+            f"{redact_url(root)}: no final-release torch wheels found under this index{hint}"
+        )
     stamp = f" on {today}" if today else ""
     # The file keeps no credentials at all (not even the user name redact_url shows).
     clean = strip_credentials(base)
