@@ -11,8 +11,7 @@ A target is a platform a teammate runs, not this machine: ``linux-x86_64``,
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from torchenv.errors import UsageError
 
@@ -61,8 +60,7 @@ _ARCH_ALIASES = {
 }
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     """One platform to resolve for; ``backend`` is None when the caller lets torchenv choose.
 
     ``arch`` follows the target-string convention: ``arm64`` on macOS, ``aarch64``

@@ -11,12 +11,11 @@ the reference marks unverified (or that were inferred) carry ``verified=False``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 # eq=False below: catalog objects come from one cached load and compare by identity;
 # skipping the generated __eq__/__hash__ keeps startup fast (each generated method is an
 # exec at import time, and resolve/check start on every invocation).
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 __all__ = [
     "Build",
@@ -46,8 +45,7 @@ def release_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-@dataclass(frozen=True, eq=False)
-class Build:
+class Build(NamedTuple):
     """The wheels of one variant of one release for one target platform.
 
     ``python`` lists ABI-style tags (``cp311``, ``cp313t``). ``label`` says whether the
@@ -91,8 +89,7 @@ class Build:
         return f"torch-{version}{local}-{interpreter}-{abi}-{self.tag_for(python_tag)}.whl"
 
 
-@dataclass(frozen=True, eq=False)
-class Variant:
+class Variant(NamedTuple):
     """One backend build of a release: ``cpu``, ``cu128``, ``rocm6.3``, ``xpu``."""
 
     name: str
@@ -127,8 +124,7 @@ class Variant:
         return build.python if build else ()
 
 
-@dataclass(frozen=True, eq=False)
-class Release:
+class Release(NamedTuple):
     """One torch release with its variants, pairing and PyPI default per platform.
 
     ``variants`` is parsed from the JSON on first access: a resolve usually looks at the
@@ -143,10 +139,12 @@ class Release:
     pypi_verified: bool
     source: str
     notes: tuple[str, ...] = ()
-    raw_variants: Mapping[str, Any] = field(default_factory=dict, repr=False)
-    where: str = field(default="", repr=False)
-    origin: str = field(default="", repr=False)
-    _parsed: dict[str, Variant] = field(default_factory=dict, repr=False)
+    raw_variants: Mapping[str, Any] = {}
+    where: str = ""
+    origin: str = ""
+    # Parsed variants, filled on first use. Never defaulted: each Release gets its own
+    # dict from the loader (a shared default would leak parses between releases).
+    parsed_variants: Optional[dict[str, Variant]] = None
 
     @property
     def variants(self) -> tuple[Variant, ...]:
@@ -173,7 +171,8 @@ class Release:
         )
 
     def _variant(self, name: str) -> Variant:
-        parsed = self._parsed.get(name)
+        cache = self.parsed_variants if self.parsed_variants is not None else {}
+        parsed = cache.get(name)
         if parsed is None:
             try:
                 parsed = _variant(
@@ -185,7 +184,7 @@ class Release:
                 from torchenv.errors import InputError
 
                 raise InputError(self.origin or "catalog", str(error)) from None
-            self._parsed[name] = parsed
+            cache[name] = parsed
         return parsed
 
     def python_tags(self, platform: str) -> tuple[str, ...]:
@@ -204,8 +203,7 @@ class Release:
         return None
 
 
-@dataclass(frozen=True, eq=False)
-class DriverMinimum:
+class DriverMinimum(NamedTuple):
     """NVIDIA driver minimums for one CUDA version (facts §5)."""
 
     cuda: str
@@ -222,8 +220,7 @@ class DriverMinimum:
         return self.floor_windows if os_name == "windows" else self.floor_linux
 
 
-@dataclass(frozen=True, eq=False)
-class Catalog:
+class Catalog(NamedTuple):
     """The whole knowledge base; releases oldest first."""
 
     releases: tuple[Release, ...]
@@ -344,6 +341,7 @@ def _release(data: Mapping[str, Any], where: str, origin: str) -> Release:
         raw_variants=_get(data, "variants", dict, where),
         where=where,
         origin=origin,
+        parsed_variants={},
         pypi=tuple((data.get("pypi") or {}).items()),
         pypi_verified=bool(data.get("pypi_verified", False)),
         source=str(data.get("source", "")),

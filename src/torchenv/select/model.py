@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 __all__ = ["Rejection", "Selection"]
 
 
-@dataclass(frozen=True)
-class Rejection:
+class Rejection(NamedTuple):
     """An alternative backend that was considered and why it lost."""
 
     backend: str
@@ -19,8 +17,7 @@ class Rejection:
         return {"backend": self.backend, "reason": self.reason}
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(NamedTuple):
     """The backend, index and wheel for one target, with reasons.
 
     ``torch`` is the full version as the index lists it, local label included
