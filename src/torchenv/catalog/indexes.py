@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Optional
-from urllib.parse import urlsplit
 
 from torchenv.errors import UsageError
 
@@ -33,6 +32,8 @@ _VARIANT = re.compile(r"^(cpu|cu\d{3}|rocm\d+\.\d+(?:\.\d+)?|xpu)$")
 
 
 def _normalise_base(url: str, origin: str) -> str:
+    from urllib.parse import urlsplit  # urllib.parse (with ipaddress) costs ~3 ms at start-up
+
     text = url.strip()
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https", "file") or not (
@@ -76,6 +77,8 @@ def parse_variant_index_url(url: str) -> Optional[tuple[str, str]]:
     Any host is accepted (mirrors keep the layout); returns None when the last path
     segment is not a variant name.
     """
+    from urllib.parse import urlsplit
+
     path = urlsplit(url.strip()).path
     segments = [s for s in path.split("/") if s]
     if segments and segments[-1] in ("simple", "index.html"):
