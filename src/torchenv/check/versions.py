@@ -138,13 +138,18 @@ def python_minors(
                 continue
             raise ValueError(f"invalid version specifier {raw!r}")
         clauses.append((match.group(1), match.group(2)))
+    # A clause changes its answer only at the patch it names: testing patch 0, a large
+    # one, and each named patch with its neighbours decides every minor exactly.
+    patches = {0, 99}
+    for _, target in clauses:
+        parts = release_tuple(target[:-2] if target.endswith(".*") else target)
+        if len(parts) >= 3:
+            patches.update({max(parts[2] - 1, 0), parts[2], parts[2] + 1})
     allowed = []
     for major, minor in candidates:
-        # Patches 0..39 cover every real Python patch release and every bound written
-        # as X.Y.Z in practice.
         if any(
             all(_satisfies((major, minor, patch), op, target) for op, target in clauses)
-            for patch in range(40)
+            for patch in sorted(patches)
         ):
             allowed.append((major, minor))
     return tuple(allowed)

@@ -215,9 +215,10 @@ def _series(context: Context, version: str) -> str:
 
 
 def _companion_versions(context: Context, package: str) -> list[str]:
+    """Every torchvision (or torchaudio) version the catalog pairs with a torch release."""
     found = []
     for release in context.catalog.releases:
-        paired = context.catalog.paired_version(package, release.version)
+        paired = release.torchvision if package == "torchvision" else release.torchaudio
         if paired:
             found.append(paired)
     return found
