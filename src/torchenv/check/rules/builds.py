@@ -202,7 +202,8 @@ def unknown_version(context: Context) -> Iterator[Diagnostic]:
                     path,
                     requirement.position,
                     "TE002",
-                    f"{name} {public} was never released",
+                    f"{name} {public} is not a release paired with any torch (never "
+                    "published, or yanked like torchvision 0.15.0)",
                     f"pin the {name} release paired with your torch (torchenv catalog)",
                 )
 
