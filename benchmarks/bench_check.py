@@ -1,10 +1,11 @@
 """How long `torchenv check` takes on a repository of 20 files, against bare Python.
 
 Builds a temporary git repository from the check fixtures (20 files of every kind),
-then times, interleaved so machine noise hits both equally:
-  * ``python -c pass``                  (the floor any Python CLI pays)
-  * ``torchenv check`` in the repository (git discovery, reading, catalog, rules)
-and prints the medians and their ratio (goal: at most 4x).
+then times, interleaved so machine noise hits all commands equally (medians):
+  * ``python -c pass``   (the floor any Python CLI pays)
+  * ``torchenv check``   in the repository (git discovery, reading, catalog, rules)
+and, for the breakdown, the costs shared with other commands: importing the CLI and
+building its parser, and loading the knowledge base. Goal: check at most 4x bare Python.
 
 Run: ``.venv/bin/python benchmarks/bench_check.py [--runs 21]``
 """
@@ -12,18 +13,17 @@ Run: ``.venv/bin/python benchmarks/bench_check.py [--runs 21]``
 from __future__ import annotations
 
 import argparse
-import os
+import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-# Users' Pythons cache bytecode; a sandbox may set PYTHONDONTWRITEBYTECODE, which
-# would time compiling every module on every run instead of running check.
-ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _timing import BARE_PYTHON, ENV, interleaved_medians, print_ratio, torchenv_command
+
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "check"
 # 20 readable files: every reader, every rule.
 FILES = [
@@ -59,12 +59,6 @@ def build_repository(root: Path) -> None:
     subprocess.run(["git", "add", "."], cwd=root, check=True)
 
 
-def timed(command: list[str], cwd: Path) -> float:
-    start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
-    return time.perf_counter() - start
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=21)
@@ -72,41 +66,26 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as directory:
         root = Path(directory) / "repo"
         build_repository(root)
-        # The console script is what pre-commit and users run (no runpy).
-        script = Path(sys.executable).with_name("torchenv")
-        check = (
-            [str(script), "check"]
-            if script.exists()
-            else [sys.executable, "-m", "torchenv", "check"]
-        )
-        bare = [sys.executable, "-c", "pass"]
+        check = torchenv_command("check")
         result = subprocess.run(
-            [*check, "--json"], cwd=root, capture_output=True, text=True, env=ENV
+            [*check, "--json"], cwd=root, capture_output=True, text=True, env=ENV, check=False
         )
-        count = len(__import__("json").loads(result.stdout))
-        for _ in range(3):  # warm the OS file cache and .pyc files
-            timed(bare, root)
-            timed(check, root)
-        # Where the time goes: costs every torchenv command pays (interpreter, CLI
-        # parser) and the knowledge base load, measured the same way.
-        cli = [sys.executable, "-c", "import torchenv.cli.main as m; m.build_parser()"]
-        catalog = [sys.executable, "-c", "import torchenv.catalog as c; c.load_catalog()"]
-        times: dict[str, list[float]] = {"bare": [], "check": [], "cli": [], "catalog": []}
-        for _ in range(args.runs):
-            times["bare"].append(timed(bare, root))
-            times["check"].append(timed(check, root))
-            times["cli"].append(timed(cli, root))
-            times["catalog"].append(timed(catalog, root))
-    median = {name: statistics.median(values) * 1000 for name, values in times.items()}
-    print(f"files: {len(FILES)} (diagnostics: {count}), runs: {args.runs}, interleaved")
-    print(f"python -c pass                    median {median['bare']:7.1f} ms")
-    print(f"torchenv check                    median {median['check']:7.1f} ms")
-    print(
-        f"ratio                             {median['check'] / median['bare']:7.2f}x (goal <= 4x)"
-    )
+        count = len(json.loads(result.stdout))
+        medians = interleaved_medians(
+            {
+                "bare": BARE_PYTHON,
+                "check": check,
+                "cli": [sys.executable, "-c", "import torchenv.cli.main as m; m.build_parser()"],
+                "catalog": [sys.executable, "-c", "import torchenv.catalog as c; c.load_catalog()"],
+            },
+            args.runs,
+            cwd=root,
+        )
+    print(f"files: {len(FILES)} (diagnostics: {count})")
+    print_ratio("torchenv check", medians["check"], medians["bare"], 4, args.runs)
     print("breakdown (each alone, same interpreter):")
-    print(f"  CLI import + parser (every cmd)  median {median['cli']:7.1f} ms")
-    print(f"  torchenv.catalog load            median {median['catalog']:7.1f} ms")
+    print(f"  CLI import + parser (every cmd) median {medians['cli']:7.1f} ms")
+    print(f"  torchenv.catalog load           median {medians['catalog']:7.1f} ms")
     return 0
 
 
