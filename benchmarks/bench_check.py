@@ -20,8 +20,6 @@ import sys
 import tempfile
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
 from _timing import BARE_PYTHON, ENV, interleaved_medians, print_ratio, torchenv_command
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "check"
