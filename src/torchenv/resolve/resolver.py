@@ -1,0 +1,137 @@
+"""Resolve one project for one (target, Python, variant) and explain failures."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+from packaging.requirements import Requirement
+from packaging.utils import NormalizedName, canonicalize_name
+from resolvelib import BaseReporter, Resolver
+from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+
+from torchenv.errors import ResolutionError
+from torchenv.family import TORCH_FAMILY
+from torchenv.resolve.evaluate import LinkEvaluator
+from torchenv.resolve.provider import PYTHON, Candidate, Dependency, TargetProvider
+from torchenv.resolve.source import CandidateSource
+from torchenv.targets import Target, marker_environment, supported_tags
+
+__all__ = ["ResolvedTarget", "resolve_target"]
+
+
+@dataclass(frozen=True)
+class ResolvedTarget:
+    """The pinned set for one target: candidates by name and who depends on what."""
+
+    target: Target
+    python: str
+    variant: str
+    packages: tuple[Candidate, ...]
+    edges: tuple[tuple[str, str], ...]  # (parent name, child name)
+
+
+def _top_level(requirements: Sequence[str], environment: dict[str, str]) -> list[Dependency]:
+    result = []
+    for text in requirements:
+        requirement = Requirement(text)
+        if requirement.marker is not None and not requirement.marker.evaluate(
+            environment=dict(environment, extra="")
+        ):
+            continue
+        result.append(
+            Dependency(
+                canonicalize_name(requirement.name),
+                requirement.specifier,
+                frozenset(requirement.extras),
+                "the project",
+                text,
+            )
+        )
+    return result
+
+
+def resolve_target(
+    requirements: Sequence[str],
+    target: Target,
+    python: str,
+    variant: str,
+    source: CandidateSource,
+    default_index: str,
+    pytorch_index: str,
+    family: frozenset[str] = TORCH_FAMILY,
+    max_rounds: int = 2000,
+) -> ResolvedTarget:
+    """Pin ``requirements`` for ``target``; raise :class:`ResolutionError` explaining why not.
+
+    ``pytorch_index`` is the variant's own index URL (e.g. ``.../whl/cu128``): every
+    torch-family package comes from it and from nowhere else.
+    """
+    environment = marker_environment(target, python)
+    evaluator_family = LinkEvaluator(
+        str(target.platform),
+        supported_tags(target, python),
+        environment["python_full_version"],
+        variant,
+    )
+    evaluator_other = LinkEvaluator(
+        str(target.platform),
+        supported_tags(target, python),
+        environment["python_full_version"],
+        None,
+    )
+
+    def index_for(name: NormalizedName) -> str:
+        return pytorch_index if name in family else default_index
+
+    def evaluator_for(name: NormalizedName) -> LinkEvaluator:
+        return evaluator_family if name in family else evaluator_other
+
+    provider = TargetProvider(source, evaluator_for, environment, index_for)
+    resolver: Resolver[Dependency, Candidate, str] = Resolver(provider, BaseReporter())
+    where = f"{target.platform} / Python {python} / {variant}"
+    try:
+        result = resolver.resolve(_top_level(requirements, environment), max_rounds=max_rounds)
+    except ResolutionImpossible as error:
+        raise ResolutionError(_explain(error, provider, where)) from None
+    except ResolutionTooDeep:
+        raise ResolutionError(f"{where}: resolution gave up after {max_rounds} rounds") from None
+    packages = tuple(
+        sorted(
+            (c for ident, c in result.mapping.items() if "[" not in ident and c.name != PYTHON),
+            key=lambda c: c.name,
+        )
+    )
+    edges = set()
+    for ident in result.mapping:
+        parent = ident.split("[", 1)[0]
+        for child in result.graph.iter_children(ident):
+            if child is None:
+                continue
+            child_name = child.split("[", 1)[0]
+            if child_name != PYTHON and child_name != parent:
+                edges.add((parent, child_name))
+    return ResolvedTarget(target, python, variant, packages, tuple(sorted(edges)))
+
+
+def _explain(
+    error: ResolutionImpossible,  # type: ignore[type-arg]
+    provider: TargetProvider,
+    where: str,
+) -> str:
+    """One paragraph: each unsatisfied requirement, who asked, and why files were skipped."""
+    lines = [f"no solution for {where}:"]
+    names: list[str] = []
+    for cause in error.causes:
+        requirement: Dependency = cause.requirement
+        parent: Optional[Candidate] = cause.parent
+        asker = f"{parent.name} {parent.version}" if parent is not None else "the project"
+        label = "Python" if requirement.name == PYTHON else requirement.name
+        lines.append(f"  {label}{requirement.specifier or ''} (required by {asker})")
+        if requirement.name not in names:
+            names.append(requirement.name)
+    for name in names:
+        for reason in provider.rejections.get(name, [])[:20]:
+            lines.append(f"    {reason}")
+    return "\n".join(lines)

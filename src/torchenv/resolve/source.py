@@ -1,0 +1,120 @@
+"""Where the resolver gets pages and metadata: a small protocol plus an in-memory source.
+
+The provider only needs two calls. The real :class:`torchenv.index.client.IndexClient`
+fits the protocol; :class:`MemorySource` serves a frozen JSON index for tests and for
+recorded fixtures. :class:`SharedSource` memoises both calls so that several targets
+resolved in one run fetch each page and each METADATA file once.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from packaging.utils import canonicalize_name
+
+from torchenv.errors import IndexError_
+from torchenv.index.models import Link, ProjectPage
+
+__all__ = ["CandidateSource", "MemorySource", "SharedSource"]
+
+
+class CandidateSource(Protocol):
+    def project_page(self, index_url: str, name: str) -> ProjectPage: ...
+
+    def wheel_metadata(self, link: Link) -> bytes: ...
+
+
+class SharedSource:
+    """Memoise pages and metadata of another source for the length of one run (thread-safe)."""
+
+    def __init__(self, inner: CandidateSource) -> None:
+        self._inner = inner
+        self._pages: dict[tuple[str, str], ProjectPage] = {}
+        self._metadata: dict[str, bytes] = {}
+        self._lock = threading.Lock()
+        self.page_fetches = 0
+        self.metadata_fetches = 0
+
+    def project_page(self, index_url: str, name: str) -> ProjectPage:
+        key = (index_url.rstrip("/"), canonicalize_name(name))
+        with self._lock:
+            page = self._pages.get(key)
+        if page is None:
+            page = self._inner.project_page(index_url, name)
+            with self._lock:
+                self.page_fetches += 1
+                self._pages[key] = page
+        return page
+
+    def wheel_metadata(self, link: Link) -> bytes:
+        with self._lock:
+            data = self._metadata.get(link.url)
+        if data is None:
+            data = self._inner.wheel_metadata(link)
+            with self._lock:
+                self.metadata_fetches += 1
+                self._metadata[link.url] = data
+        return data
+
+
+class MemorySource:
+    """An index held in memory: ``{index_url: {project: [file entry, ...]}}``.
+
+    A file entry is a mapping with ``filename`` and optional ``sha256``, ``size``,
+    ``upload_time``, ``requires_python``, ``yanked`` and ``requires_dist`` (the
+    dependency lines of its METADATA).
+    """
+
+    def __init__(self, data: Mapping[str, Mapping[str, Any]]) -> None:
+        self._pages: dict[tuple[str, str], ProjectPage] = {}
+        self._metadata: dict[str, bytes] = {}
+        for index_url, projects in data.items():
+            base = index_url.rstrip("/")
+            for project, files in projects.items():
+                name = canonicalize_name(project)
+                page_url = f"{base}/{name}/"
+                links = []
+                for entry in files:
+                    filename = entry["filename"]
+                    url = page_url + filename.replace("+", "%2B")
+                    sha = entry.get("sha256")
+                    links.append(
+                        Link(
+                            filename=filename,
+                            url=url,
+                            hashes={"sha256": sha} if sha else {},
+                            requires_python=entry.get("requires_python"),
+                            yanked=entry.get("yanked"),
+                            metadata_hashes={},
+                            size=entry.get("size"),
+                            upload_time=entry.get("upload_time"),
+                        )
+                    )
+                    self._metadata[url] = _metadata_text(filename, entry).encode()
+                self._pages[(base, name)] = ProjectPage(name, page_url, tuple(links))
+
+    def project_page(self, index_url: str, name: str) -> ProjectPage:
+        key = (index_url.rstrip("/"), canonicalize_name(name))
+        page = self._pages.get(key)
+        if page is None:
+            return ProjectPage(key[1], f"{key[0]}/{key[1]}/", ())
+        return page
+
+    def wheel_metadata(self, link: Link) -> bytes:
+        try:
+            return self._metadata[link.url]
+        except KeyError:
+            raise IndexError_(f"no metadata for {link.filename}") from None
+
+
+def _metadata_text(filename: str, entry: Mapping[str, Any]) -> str:
+    name, version = filename.split("-")[:2]
+    lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+    if entry.get("metadata_requires_python"):
+        lines.append(f"Requires-Python: {entry['metadata_requires_python']}")
+    for extra in entry.get("provides_extra", []):
+        lines.append(f"Provides-Extra: {extra}")
+    lines += [f"Requires-Dist: {dep}" for dep in entry.get("requires_dist", [])]
+    return "\n".join(lines) + "\n\n"
