@@ -1,0 +1,182 @@
+"""Lock one project for several targets, Pythons and torch variants in one run.
+
+Every (variant, target, Python) is resolved in a thread pool over one
+:class:`SharedSource`, so a page or METADATA file needed by several targets is fetched
+once. Nothing is returned unless every resolution succeeded: a failing target fails
+the whole lock, and the CLI then writes no file at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from torchenv.errors import ResolutionError, UsageError
+from torchenv.family import TORCH_FAMILY
+from torchenv.lock.freshness import input_hash
+from torchenv.lock.pylock import build_lock, lock_filename
+from torchenv.resolve.resolver import ResolvedTarget, resolve_target
+from torchenv.resolve.source import CandidateSource, SharedSource
+from torchenv.targets import Target, parse_target
+
+__all__ = ["LockPlan", "LockRequest", "default_variants", "lock_all", "plan_lock"]
+
+
+@dataclass(frozen=True)
+class LockRequest:
+    requirements: tuple[str, ...]
+    targets: tuple[str, ...]
+    pythons: tuple[str, ...]
+    variants: tuple[str, ...]
+    default_index: str
+    pytorch_base: str
+    requires_python: Optional[str] = None
+    family: frozenset[str] = TORCH_FAMILY
+
+
+@dataclass(frozen=True)
+class LockPlan:
+    """Which targets each variant's file covers (targets without that build are left out)."""
+
+    request: LockRequest
+    variant_targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
+    skipped: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def hash_for(self, variant: str) -> str:
+        r = self.request
+        return input_hash(
+            r.requirements,
+            [str(t) for t in self.variant_targets[variant]],
+            r.pythons,
+            variant,
+            r.default_index,
+            r.pytorch_base,
+            r.requires_python,
+        )
+
+
+def _torch_specifier(requirements: Sequence[str]) -> SpecifierSet:
+    for text in requirements:
+        requirement = Requirement(text)
+        if requirement.name.lower() == "torch":
+            return requirement.specifier
+    return SpecifierSet()
+
+
+def _release_for(requirements: Sequence[str]) -> Any:
+    """The newest catalogued torch release the requirement allows (None if none known)."""
+    from torchenv.catalog import load_catalog
+
+    catalog = load_catalog()
+    specifier = _torch_specifier(requirements)
+    for release in reversed(catalog.releases):
+        if specifier.contains(Version(release.version), prereleases=False):
+            return release
+    return None
+
+
+def default_variants(requirements: Sequence[str]) -> tuple[str, ...]:
+    """cpu plus the newest CUDA variant of the newest torch the requirement allows."""
+    release = _release_for(requirements)
+    if release is None:
+        return ("cpu",)
+    cuda = [n for n in release.variant_names if n.startswith("cu")]
+    cuda.sort(key=lambda n: int(n[2:]))
+    return ("cpu", cuda[-1]) if cuda else ("cpu",)
+
+
+def plan_lock(request: LockRequest) -> LockPlan:
+    """Assign targets to variants from the catalog's per-variant platform lists."""
+    targets = [parse_target(t) for t in request.targets]
+    release = _release_for(request.requirements)
+    variant_targets: dict[str, tuple[Target, ...]] = {}
+    skipped: dict[str, tuple[str, ...]] = {}
+    for variant in request.variants:
+        info = release.variant(variant) if release is not None else None
+        if release is not None and info is None:
+            raise UsageError(
+                f"torch {release.version} has no {variant!r} build; it has: "
+                + ", ".join(release.variant_names)
+            )
+        platforms = set(info.platforms) if info is not None else {t.platform for t in targets}
+        chosen = tuple(t for t in targets if t.platform in platforms)
+        skipped[variant] = tuple(t.platform for t in targets if t.platform not in platforms)
+        if not chosen:
+            raise UsageError(f"no requested target has a {variant} build")
+        variant_targets[variant] = chosen
+    return LockPlan(request, variant_targets, skipped)
+
+
+def lock_all(
+    plan: LockPlan,
+    source: CandidateSource,
+    variant_index: Callable[[str], str],
+    tool_extra: Optional[Mapping[str, Any]] = None,
+    compute_hash: Optional[Callable[[Any], str]] = None,
+    max_workers: int = 8,
+) -> dict[str, dict[str, Any]]:
+    """``{file name: PEP 751 document}``; raise :class:`ResolutionError` listing every failure."""
+    request = plan.request
+    shared = source if isinstance(source, SharedSource) else SharedSource(source)
+    jobs = [
+        (variant, target, python)
+        for variant, targets in plan.variant_targets.items()
+        for target in targets
+        for python in request.pythons
+    ]
+
+    def run(job: tuple[str, Target, str]) -> ResolvedTarget:
+        variant, target, python = job
+        return resolve_target(
+            request.requirements,
+            target,
+            python,
+            variant,
+            shared,
+            request.default_index,
+            variant_index(variant),
+            request.family,
+        )
+
+    results: dict[str, list[ResolvedTarget]] = {}
+    errors: list[str] = []
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        futures = [pool.submit(run, job) for job in jobs]
+        for job, future in zip(jobs, futures):
+            try:
+                results.setdefault(job[0], []).append(future.result())
+            except ResolutionError as error:
+                errors.append(str(error))
+    if errors:
+        raise ResolutionError("\n".join(errors))
+    requires_python = request.requires_python or ">=" + min(
+        request.pythons, key=lambda p: tuple(int(x) for x in p.split("."))
+    )
+    documents: dict[str, dict[str, Any]] = {}
+    for variant, resolved in results.items():
+        hashes = _missing_hashes(resolved, compute_hash)
+        tool = {"input-hash": plan.hash_for(variant), "variant": variant}
+        tool.update(tool_extra or {})
+        documents[lock_filename(variant)] = build_lock(resolved, requires_python, tool, hashes)
+    return documents
+
+
+def _missing_hashes(
+    resolved: Sequence[ResolvedTarget], compute_hash: Optional[Callable[[Any], str]]
+) -> dict[str, str]:
+    """sha256 for chosen files whose index gave none, when the user allowed computing it."""
+    hashes: dict[str, str] = {}
+    if compute_hash is None:
+        return hashes
+    for result in resolved:
+        for candidate in result.packages:
+            link = candidate.link
+            if link is not None and not link.sha256 and link.url not in hashes:
+                hashes[link.url] = compute_hash(link)
+    return hashes
