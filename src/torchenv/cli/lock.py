@@ -1,17 +1,224 @@
-"""`torchenv lock`."""
+"""`torchenv lock`: one PEP 751 ``pylock.<variant>.toml`` per torch variant, many targets."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 __all__ = ["add_arguments", "run"]
 
 
+def _list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    del parser
+    parser.add_argument(
+        "project",
+        nargs="?",
+        default=".",
+        help="pyproject.toml, a directory holding one, or a requirements.in (default: .)",
+    )
+    parser.add_argument(
+        "-r",
+        "--requirement",
+        dest="requirement",
+        metavar="FILE",
+        help="lock a requirements.in instead of pyproject.toml",
+    )
+    parser.add_argument(
+        "--targets", type=_list, help="comma-separated, e.g. linux-x86_64,macos-arm64"
+    )
+    parser.add_argument(
+        "--python", type=_list, help="comma-separated Python versions, e.g. 3.11,3.12"
+    )
+    parser.add_argument("--variants", type=_list, help="comma-separated, e.g. cpu,cu128,rocm6.4")
+    parser.add_argument(
+        "--group",
+        action="append",
+        default=[],
+        help="also lock this optional-dependency or dependency group (repeatable)",
+    )
+    parser.add_argument("--pytorch-index-url", help="base of the PyTorch index (…/whl)")
+    parser.add_argument("--index-url", help="default index for everything outside the torch family")
+    parser.add_argument(
+        "--output-dir", default=None, help="where to write (default: the project's folder)"
+    )
+    parser.add_argument("--offline", action="store_true", help="use cached pages only")
+    parser.add_argument(
+        "--compute-missing-hashes",
+        action="store_true",
+        help="download files whose index publishes no sha256 to compute one",
+    )
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="exit 1 if a lock file is missing or stale (no network)",
+    )
+    mode.add_argument(
+        "--dry-run", action="store_true", help="print what would change; write nothing"
+    )
+
+
+def _command_line(args: argparse.Namespace, settings: dict[str, Any]) -> str:
+    """The command that reproduces this lock, from normalised settings (deterministic)."""
+    import shlex
+
+    from torchenv.urls import strip_credentials
+
+    words = ["torchenv", "lock", args.requirement or args.project]
+    for flag in ("targets", "python", "variants"):
+        words += [f"--{flag}", ",".join(settings[flag])]
+    for group in args.group:
+        words += ["--group", group]
+    if args.pytorch_index_url:
+        words += ["--pytorch-index-url", strip_credentials(args.pytorch_index_url)]
+    if args.index_url:
+        words += ["--index-url", strip_credentials(args.index_url)]
+    return shlex.join(words)
+
+
+def _make_source(args: argparse.Namespace) -> Any:
+    """The real index client (network, on-disk cache); tests replace this function."""
+    import importlib
+
+    try:
+        client = importlib.import_module("torchenv.index.client")
+    except ImportError:  # pragma: no cover - until the index client lands
+        from torchenv.errors import UsageError
+
+        raise UsageError("the index client is not available in this build of torchenv") from None
+    return client.IndexClient(offline=args.offline)
+
+
+def _default_index(args: argparse.Namespace) -> str:
+    if args.index_url:
+        return str(args.index_url)
+    import importlib
+
+    try:
+        config = importlib.import_module("torchenv.index.config")
+    except ImportError:  # pragma: no cover - until the index config lands
+        return "https://pypi.org/simple"
+    return str(config.default_index_url())
 
 
 def run(args: argparse.Namespace) -> int:
-    from torchenv.errors import UsageError
+    import os
+    import sys
+    from pathlib import Path
 
-    raise UsageError("'torchenv lock' is not available yet")
+    from torchenv.catalog.indexes import pytorch_index_base, variant_index_url
+    from torchenv.cli.output import print_json
+    from torchenv.family import torch_family
+    from torchenv.lock.diff import diff_documents
+    from torchenv.lock.engine import LockRequest, default_variants, lock_all, plan_lock
+    from torchenv.lock.freshness import is_stale
+    from torchenv.lock.project import DEFAULT_PYTHONS, DEFAULT_TARGETS, load_project
+    from torchenv.lock.pylock import read_lock_document, render_lock
+
+    project = load_project(args.requirement or args.project)
+    s = project.settings
+    requirements = project.requirements(args.group)
+    settings = {
+        "targets": args.targets or list(s.targets) or list(DEFAULT_TARGETS),
+        "python": args.python or list(s.python) or list(DEFAULT_PYTHONS),
+        "variants": args.variants or list(s.variants) or list(default_variants(requirements)),
+    }
+    base = pytorch_index_base(args.pytorch_index_url, s.pytorch_index_url, os.environ)
+    request = LockRequest(
+        requirements,
+        tuple(settings["targets"]),
+        tuple(settings["python"]),
+        tuple(settings["variants"]),
+        _default_index(args),
+        base,
+        project.requires_python,
+        torch_family(s.torch_family_extra),
+    )
+    plan = plan_lock(request)
+    out_dir = Path(args.output_dir) if args.output_dir else Path(project.path).parent
+    paths = {v: out_dir / f"pylock.{v}.toml" for v in plan.variant_targets}
+
+    if args.check:
+        stale = [
+            str(path)
+            for v, path in paths.items()
+            if not path.exists() or is_stale(str(path), plan.hash_for(v))
+        ]
+        if args.json:
+            print_json(
+                {"stale": stale, "fresh": [str(p) for p in paths.values() if str(p) not in stale]}
+            )
+        else:
+            for path in paths.values():
+                state = "stale" if str(path) in stale else "fresh"
+                print(f"{path}: {state}")
+        return 1 if stale else 0
+
+    for variant, skipped in plan.skipped.items():
+        if skipped and not args.quiet:
+            print(
+                f"note: {variant} has no build for {', '.join(skipped)}; "
+                f"pylock.{variant}.toml leaves them out",
+                file=sys.stderr,
+            )
+    source = _make_source(args)
+    compute = None
+    if args.compute_missing_hashes:
+        compute = _hash_computer(source)
+    try:
+        documents = lock_all(
+            plan, source, lambda v: variant_index_url(base, v), compute_hash=compute
+        )
+    finally:
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+    command = _command_line(args, settings)
+    texts = {name: render_lock(doc, command) for name, doc in documents.items()}
+
+    if args.dry_run:
+        report = {}
+        for name, document in documents.items():
+            path = out_dir / name
+            old = read_lock_document(str(path)) if path.exists() else None
+            report[name] = diff_documents(old, document)
+        if args.json:
+            print_json(report)
+        else:
+            for name, changes in report.items():
+                print(f"{out_dir / name}: " + ("no change" if not any(changes.values()) else ""))
+                for kind in ("added", "removed", "changed"):
+                    for line in changes[kind]:
+                        print(f"  {kind}: {line}")
+        return 0
+
+    from torchenv._atomic import write_text_atomic
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in sorted(texts.items()):
+        write_text_atomic(out_dir / name, text)
+        if not args.quiet:
+            count = len(documents[name]["packages"])
+            print(f"wrote {out_dir / name} ({count} package entries)")
+    return 0
+
+
+def _hash_computer(source: Any) -> Any:
+    """Download a file to a temporary folder and return its sha256."""
+    import hashlib
+    import tempfile
+    from pathlib import Path
+
+    def compute(link: Any) -> str:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(source.download(link, Path(folder)))
+            digest = hashlib.sha256()
+            with path.open("rb") as stream:
+                for block in iter(lambda: stream.read(1 << 20), b""):
+                    digest.update(block)
+            return digest.hexdigest()
+
+    return compute

@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 
 from torchenv.errors import IndexError_
 from torchenv.index.models import Link, ProjectPage
+from torchenv.urls import strip_credentials
 
 __all__ = ["CandidateSource", "MemorySource", "SharedSource"]
 
@@ -96,7 +97,8 @@ class MemorySource:
                 self._pages[(base, name)] = ProjectPage(name, page_url, tuple(links))
 
     def project_page(self, index_url: str, name: str) -> ProjectPage:
-        key = (index_url.rstrip("/"), canonicalize_name(name))
+        # Credentials authenticate, they do not name a different index.
+        key = (strip_credentials(index_url).rstrip("/"), canonicalize_name(name))
         page = self._pages.get(key)
         if page is None:
             return ProjectPage(key[1], f"{key[0]}/{key[1]}/", ())
