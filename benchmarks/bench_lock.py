@@ -1,0 +1,268 @@
+"""Lock torch==2.7.0 + torchvision + torchaudio for four targets: torchenv vs uv vs pip.
+
+A loopback mirror (PEP 503 HTML pages with PEP 658 ``.metadata`` files) is generated
+from ``tests/data/resolver_index.json`` and served by ``http.server`` on 127.0.0.1:
+``/simple`` is the default index, ``/whl/cpu`` and ``/whl/cu128`` the PyTorch variant
+indexes. torchenv locks cpu for the four targets in one process; uv runs
+``uv pip compile`` once per target with explicit index routing (torch family pinned to
+the PyTorch index via ``[tool.uv.sources]``); pip runs ``pip install --dry-run --report``
+for this machine only. Peak RSS is the child's ``ru_maxrss`` from ``os.wait4``.
+
+Until ``torchenv.index.client.IndexClient`` lands, torchenv reads the mirror through the
+small urllib source below (pages parsed by ``torchenv.index.pages``); it has no disk
+cache, so its "warm" number is its cold number plus the OS file cache.
+
+Usage: python benchmarks/bench_lock.py [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+INDEX = ROOT / "tests" / "data" / "resolver_index.json"
+TARGETS = ("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64")
+UV_PLATFORMS = {
+    "linux-x86_64": "x86_64-manylinux_2_28",
+    "linux-aarch64": "aarch64-manylinux_2_28",
+    "macos-arm64": "aarch64-apple-darwin",
+    "windows-x86_64": "x86_64-pc-windows-msvc",
+}
+REQUIREMENTS = ["torch==2.7.0", "torchvision", "torchaudio"]
+FAMILY = ("torch", "torchvision", "torchaudio")
+
+__all__ = ["build_mirror", "main"]
+
+
+def build_mirror(folder: Path) -> None:
+    """Write /simple, /whl/cpu, /whl/cu128 project pages plus .metadata files."""
+    import hashlib
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from torchenv.resolve.source import MemorySource
+
+    data = json.loads(INDEX.read_text())["indexes"]
+    memory = MemorySource(data)
+    for index_url, projects in data.items():
+        path = index_url.split(".test", 1)[1]  # "/simple", "/whl/cpu"
+        for project in projects:
+            page = memory.project_page(index_url, project)
+            out = folder / path.strip("/") / page.name
+            out.mkdir(parents=True, exist_ok=True)
+            anchors = []
+            for link in page.links:
+                href = link.url.rsplit("/", 1)[1]
+                attrs = ""
+                if link.requires_python:
+                    escaped = html.escape(link.requires_python)
+                    attrs += f' data-requires-python="{escaped}"'
+                if link.is_wheel:
+                    metadata = memory.wheel_metadata(link)
+                    (out / (link.filename + ".metadata")).write_bytes(metadata)
+                    digest = hashlib.sha256(metadata).hexdigest()
+                    attrs += f' data-dist-info-metadata="sha256={digest}"'
+                    attrs += f' data-core-metadata="sha256={digest}"'
+                if link.yanked is not None:
+                    attrs += f' data-yanked="{link.yanked}"'
+                anchors.append(
+                    f'<a href="{href}#sha256={link.sha256}"{attrs}>{link.filename}</a><br/>'
+                )
+            (out / "index.html").write_text(
+                "<html><body>\n" + "\n".join(anchors) + "\n</body></html>\n"
+            )
+
+
+def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    handler = functools.partial(Quiet, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}"
+
+
+class UrllibSource:
+    """Fetch pages and PEP 658 metadata with urllib (stand-in for IndexClient)."""
+
+    def project_page(self, index_url: str, name: str) -> Any:
+        import urllib.request
+
+        from torchenv.index.pages import parse_project_page
+
+        url = f"{index_url.rstrip('/')}/{name}/"
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return parse_project_page(
+                response.read(), response.headers.get("Content-Type", ""), url, name
+            )
+
+    def wheel_metadata(self, link: Any) -> bytes:
+        import urllib.request
+
+        with urllib.request.urlopen(link.metadata_url, timeout=30) as response:
+            data: bytes = response.read()
+            return data
+
+
+def child(base: str) -> None:
+    """The torchenv lock run measured by the parent (cpu and cu128, four targets)."""
+    sys.path.insert(0, str(ROOT / "src"))
+    try:
+        from torchenv.index.client import IndexClient  # type: ignore[import-not-found,unused-ignore]
+
+        source: Any = IndexClient()
+    except ImportError:
+        source = UrllibSource()
+    from torchenv.lock.engine import LockRequest, lock_all, plan_lock
+
+    request = LockRequest(
+        tuple(REQUIREMENTS), TARGETS, ("3.11",), ("cpu",), base + "/simple", base + "/whl"
+    )
+    documents = lock_all(plan_lock(request), source, lambda v: f"{base}/whl/{v}")
+    print(sum(len(d["packages"]) for d in documents.values()))
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """(seconds, peak RSS in MB of the child)."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _pid, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        detail = process.stderr.read().decode() if process.stderr else ""
+        raise SystemExit(f"failed: {' '.join(command)}\n{detail}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def uv_project(folder: Path, base: str) -> Path:
+    """A pyproject routing the torch family to the PyTorch cpu index (explicit index)."""
+    sources = "\n".join(f'{name} = {{ index = "pytorch-cpu" }}' for name in FAMILY)
+    text = f"""[project]
+name = "bench"
+version = "0"
+requires-python = ">=3.11"
+dependencies = {json.dumps(REQUIREMENTS)}
+
+[[tool.uv.index]]
+name = "pytorch-cpu"
+url = "{base}/whl/cpu"
+explicit = true
+
+[tool.uv.sources]
+{sources}
+"""
+    path = folder / "uvproject" / "pyproject.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return 0
+    uv = shutil.which("uv") or str(ROOT / ".venv" / "bin" / "uv")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        build_mirror(folder / "mirror")
+        server, base = serve(folder / "mirror")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
+        project = uv_project(folder, base)
+        torchenv_cmd = [sys.executable, __file__, "--child", base]
+
+        def uv_all(cache: Path) -> tuple[float, int]:
+            total, peak = 0.0, 0
+            for target in TARGETS:
+                seconds, rss = timed(
+                    [
+                        uv,
+                        "pip",
+                        "compile",
+                        str(project),
+                        "--quiet",
+                        "--python-version",
+                        "3.11",
+                        "--python-platform",
+                        UV_PLATFORMS[target],
+                        "--index-url",
+                        base + "/simple",
+                        "--cache-dir",
+                        str(cache),
+                        "-o",
+                        str(folder / f"uv-{target}.txt"),
+                    ],
+                    env,
+                )
+                total += seconds
+                peak = max(peak, rss)
+            return total, peak
+
+        results: dict[str, list[tuple[float, int]]] = {"torchenv": [], "uv cold": [], "uv warm": []}
+        warm_cache = folder / "uv-warm"
+        uv_all(warm_cache)
+        for round_ in range(args.rounds):
+            results["torchenv"].append(timed(torchenv_cmd, env))
+            results["uv cold"].append(uv_all(folder / f"uv-cold-{round_}"))
+            results["uv warm"].append(uv_all(warm_cache))
+        pip = timed(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--quiet",
+                "--report",
+                str(folder / "pip.json"),
+                "--index-url",
+                base + "/whl/cpu",
+                "--extra-index-url",
+                base + "/simple",
+                "--ignore-installed",
+                "--no-deps",
+                *REQUIREMENTS,
+            ],
+            env,
+        )
+        server.shutdown()
+
+    def median(values: list[tuple[float, int]]) -> tuple[float, int]:
+        times = sorted(v[0] for v in values)
+        return times[len(times) // 2], max(v[1] for v in values)
+
+    torch_t, torch_rss = median(results["torchenv"])
+    cold_t, _ = median(results["uv cold"])
+    warm_t, uv_rss = median(results["uv warm"])
+    print(f"torchenv lock (4 targets, one run): {torch_t * 1000:7.0f} ms  peak RSS {torch_rss} MB")
+    print(f"uv pip compile x4, cold cache:      {cold_t * 1000:7.0f} ms")
+    print(f"uv pip compile x4, warm cache:      {warm_t * 1000:7.0f} ms  peak RSS {uv_rss} MB")
+    print(
+        f"pip install --dry-run (this machine, --no-deps): {pip[0] * 1000:7.0f} ms"
+        f"  peak RSS {pip[1]} MB"
+    )
+    print(f"ratio torchenv / uv warm: {torch_t / warm_t:.2f}  (goal <= 1.0)")
+    print(f"ratio torchenv / uv cold: {torch_t / cold_t:.2f}  (goal <= 1.5)")
+    print(f"peak RSS goal < 150 MB: {'met' if torch_rss < 150 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
