@@ -189,7 +189,8 @@ def run(args: argparse.Namespace) -> int:
             print_json(report)
         else:
             for name, changes in report.items():
-                print(f"{out_dir / name}: " + ("no change" if not any(changes.values()) else ""))
+                changed = any(changes.values())
+                print(f"{out_dir / name}: " + ("would change" if changed else "no change"))
                 for kind in ("added", "removed", "changed"):
                     for line in changes[kind]:
                         print(f"  {kind}: {line}")

@@ -75,6 +75,21 @@ def _wheel(link: Link) -> dict[str, Any]:
     return wheel
 
 
+def _with_hash(link: Link, hashes: Optional[Mapping[str, str]]) -> Link:
+    if link.sha256 or not hashes or link.url not in hashes:
+        return link
+    return Link(
+        link.filename,
+        link.url,
+        {"sha256": hashes[link.url]},
+        link.requires_python,
+        link.yanked,
+        link.metadata_hashes,
+        link.size,
+        link.upload_time,
+    )
+
+
 def build_lock(
     results: Sequence[ResolvedTarget],
     requires_python: str,
@@ -83,9 +98,10 @@ def build_lock(
 ) -> dict[str, Any]:
     """The PEP 751 document (as a dict) for several resolved targets of one variant.
 
-    A package that resolves identically for every target has no marker; otherwise
-    each distinct (version, file) gets a marker OR-ing the targets that chose it, so
-    the markers of one name are mutually exclusive. ``hashes`` supplies sha256 values
+    A package that resolves to the same version for every target has no marker;
+    otherwise each version gets a marker OR-ing the targets that chose it, so the
+    markers of one name are mutually exclusive. Each entry lists the wheels its
+    targets chose; installers pick among them by tag. ``hashes`` supplies sha256 values
     computed for files whose index gave none.
     """
     pythons = sorted({r.python for r in results})
@@ -93,10 +109,12 @@ def build_lock(
     environments = sorted(
         {target_marker(r.target, r.python if multi_python else None) for r in results}
     )
-    # (name, version, wheel url) -> markers of the targets that chose it
-    chosen: dict[tuple[str, str, str], list[str]] = {}
-    links: dict[tuple[str, str, str], Any] = {}
-    deps: dict[tuple[str, str, str], set[str]] = {}
+    # (name, version) -> markers of the targets that chose it. Targets choosing the same
+    # version share one entry listing every chosen wheel (installers pick by tag).
+    chosen: dict[tuple[str, str], list[str]] = {}
+    files: dict[tuple[str, str], dict[str, Link]] = {}
+    index: dict[tuple[str, str], str] = {}
+    deps: dict[tuple[str, str], set[str]] = {}
     for result in results:
         marker = target_marker(result.target, result.python if multi_python else None)
         children: dict[str, set[str]] = {}
@@ -104,35 +122,25 @@ def build_lock(
             children.setdefault(parent, set()).add(child)
         for candidate in result.packages:
             assert candidate.link is not None
-            key = (str(candidate.name), str(candidate.version), candidate.link.url)
+            key = (str(candidate.name), str(candidate.version))
             chosen.setdefault(key, []).append(marker)
-            links[key] = candidate
+            files.setdefault(key, {})[candidate.link.filename] = candidate.link
+            index[key] = candidate.index_url
             deps.setdefault(key, set()).update(children.get(candidate.name, set()))
     packages = []
     for key in sorted(chosen):
-        candidate = links[key]
-        link: Link = candidate.link
-        if hashes and not link.sha256 and link.url in hashes:
-            link = Link(
-                link.filename,
-                link.url,
-                {"sha256": hashes[link.url]},
-                link.requires_python,
-                link.yanked,
-                link.metadata_hashes,
-                link.size,
-                link.upload_time,
-            )
         markers = sorted(set(chosen[key]))
-        package: dict[str, Any] = {"name": candidate.name, "version": str(candidate.version)}
+        package: dict[str, Any] = {"name": key[0], "version": key[1]}
         if markers != environments:
             package["marker"] = (
                 " or ".join(f"({m})" for m in markers) if len(markers) > 1 else markers[0]
             )
-        package["index"] = strip_credentials(candidate.index_url)
+        package["index"] = strip_credentials(index[key])
         if deps[key]:
             package["dependencies"] = [{"name": d} for d in sorted(deps[key])]
-        package["wheels"] = [_wheel(link)]
+        package["wheels"] = [
+            _wheel(_with_hash(files[key][name], hashes)) for name in sorted(files[key])
+        ]
         packages.append(package)
     document: dict[str, Any] = {
         "lock-version": "1.0",
