@@ -1,0 +1,77 @@
+"""``pixi.toml``: Python from conda-forge, the torch family as PyPI dependencies per index.
+
+Every variant is a pixi feature whose dependencies sit under the conda platforms its
+targets run on; CUDA features declare ``system-requirements.cuda``. Features of
+variants on different platforms combine into the default environment; variants that
+share a platform (cpu and cu128 on Linux) get an environment each.
+"""
+
+from __future__ import annotations
+
+from torchenv.export.model import ExportPlan, Route
+from torchenv.export.render import header, toml_array, toml_str
+from torchenv.targets import KNOWN_PLATFORMS, marker_environment, parse_target
+
+__all__ = ["conda_platform", "render_pixi", "route_platforms"]
+
+_CONDA_SUBDIRS = {
+    "linux-x86_64": "linux-64",
+    "linux-aarch64": "linux-aarch64",
+    "macos-arm64": "osx-arm64",
+    "macos-x86_64": "osx-64",
+    "windows-x86_64": "win-64",
+    "windows-arm64": "win-arm64",
+}
+
+
+def conda_platform(platform: str) -> str:
+    return _CONDA_SUBDIRS[platform]
+
+
+def route_platforms(route: Route) -> list[str]:
+    """torchenv platforms of a route: named directly, or those its lock markers accept."""
+    if route.platforms and all(p in KNOWN_PLATFORMS for p in route.platforms):
+        return sorted(set(route.platforms))
+    from packaging.markers import Marker
+
+    found = []
+    for platform in KNOWN_PLATFORMS:
+        environment = marker_environment(parse_target(platform), "3.11")
+        if any(Marker(m).evaluate(environment) for m in route.platforms):
+            found.append(platform)
+    return found
+
+
+def render_pixi(plan: ExportPlan) -> str:
+    by_route = {r.variant: route_platforms(r) for r in plan.routes}
+    subdirs = sorted({conda_platform(p) for ps in by_route.values() for p in ps})
+    out = [header(plan, ["pixi install; pixi run python -c 'import torch'"])]
+    out.append(
+        f'\n[workspace]\nname = {toml_str(plan.name)}\nchannels = ["conda-forge"]\n'
+        f"platforms = {toml_array(subdirs)}\n"
+    )
+    out.append(f"\n[dependencies]\npython = {toml_str(plan.python + '.*')}\n")
+    others = plan.default_packages
+    if others:
+        out.append("\n[pypi-dependencies]\n")
+        out.extend(f"{p.name} = {toml_str(p.pin or '*')}\n" for p in others)
+    for route in plan.routes:
+        feature = f"feature.{toml_str(route.variant)}"
+        if route.variant.startswith("cu"):
+            major = route.variant[2:-1]
+            out.append(f"\n[{feature}.system-requirements]\ncuda = {toml_str(major)}\n")
+        for platform in by_route[route.variant]:
+            out.append(f"\n[{feature}.target.{conda_platform(platform)}.pypi-dependencies]\n")
+            for package in plan.pytorch_packages:
+                if package.variant != route.variant:
+                    continue
+                out.append(
+                    f"{package.name} = {{ version = {toml_str(package.pin)}, "
+                    f"index = {toml_str(route.index_url)} }}\n"
+                )
+    out.append("\n[environments]\n")
+    if not plan.routes_overlap:
+        out.append(f"default = {toml_array(list(plan.variants))}\n")
+    else:
+        out.extend(f"{toml_str(v)} = {toml_array([v])}\n" for v in plan.variants)
+    return "".join(out)
