@@ -52,7 +52,16 @@ def run(args: argparse.Namespace) -> int:
     selected: Optional[str] = None
     why: tuple[str, ...] = ()
     if args.variant is None:
-        selection = select(fingerprint)
+        # Ask for the torch release the locks pin, so the backend chosen is one it has.
+        first = read_lock_document(str(lock_dir / f"pylock.{available[0]}.toml"))
+        pinned = sorted(
+            {
+                p["version"].split("+", 1)[0]
+                for p in first.get("packages", [])
+                if p["name"] == "torch"
+            }
+        )
+        selection = select(fingerprint, torch=f"=={pinned[-1]}" if pinned else None)
         selected = selection.backend
         why = selection.reasons
     variant, reasons = choose_variant(available, args.variant, selected, why)

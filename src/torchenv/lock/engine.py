@@ -161,7 +161,11 @@ def lock_all(
     documents: dict[str, dict[str, Any]] = {}
     for variant, resolved in results.items():
         hashes = _missing_hashes(resolved, compute_hash)
-        tool = {"input-hash": plan.hash_for(variant), "variant": variant}
+        tool: dict[str, Any] = {
+            "input-hash": plan.hash_for(variant),
+            "variant": variant,
+            "python": list(request.pythons),
+        }
         tool.update(tool_extra or {})
         documents[lock_filename(variant)] = build_lock(resolved, requires_python, tool, hashes)
     return documents

@@ -76,6 +76,13 @@ def plan_install(
         raise ResolutionError(
             f"{lock_path} cannot run on {machine}: it covers only " + "; ".join(environments)
         )
+    locked = document.get("tool", {}).get("torchenv", {}).get("python")
+    python = environment.get("python_version", "")
+    if isinstance(locked, list) and locked and python not in locked:
+        raise ResolutionError(
+            f"{lock_path} was locked for Python {', '.join(map(str, locked))}; this "
+            f"environment runs {python} (relock with --python {python})"
+        )
     rank = {tag: i for i, tag in enumerate(tags)}
     wheels: list[PlannedWheel] = []
     for package in document.get("packages", []):
