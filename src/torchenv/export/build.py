@@ -109,6 +109,7 @@ def plan_from_lock(paths: Sequence[str], command: str, name: str = "torchenv") -
     packages: list[PinnedPackage] = []
     default_index: Optional[str] = None
     python = "3"
+    own_markers: list[Optional[str]] = []  # each package's marker without its route's
     for path, lock, variant, index_url, environments in loaded:
         if several and not environments:
             raise InputError(path, "lock has no 'environments': cannot combine it with others")
@@ -141,18 +142,47 @@ def plan_from_lock(paths: Sequence[str], command: str, name: str = "torchenv") -
                     hashes=hashes,
                     wheel_urls=tuple(strip_credentials(w.url or "") for w in package.wheels),
                     pytorch=pytorch,
-                    variant=variant if pytorch else None,
+                    variant=variant,
                 )
             )
+            own_markers.append(str(package.marker) if package.marker else None)
     return ExportPlan(
         python=python,
         routes=tuple(routes),
         default_index_url=default_index or DEFAULT_INDEX,
-        packages=tuple(packages),
+        packages=_merge_shared(packages, own_markers, len(routes)),
         locked=True,
         command=strip_credentials(command),
         name=name,
     )
+
+
+def _merge_shared(
+    packages: list[PinnedPackage], own_markers: list[Optional[str]], routes: int
+) -> tuple[PinnedPackage, ...]:
+    """One entry, without a route marker or variant, for a default-index package that
+    every lock pins identically (filelock in both the cpu and the cu128 lock)."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for number, package in enumerate(packages):
+        if package.pytorch:
+            continue
+        key = (package.name, package.version, package.hashes, own_markers[number])
+        groups.setdefault(key, []).append(number)
+    merged: list[PinnedPackage] = []
+    skip: set[int] = set()
+    for number, package in enumerate(packages):
+        if number in skip:
+            continue
+        if package.pytorch:
+            merged.append(package)
+            continue
+        members = groups[(package.name, package.version, package.hashes, own_markers[number])]
+        if routes > 1 and len({packages[m].variant for m in members}) == routes:
+            skip.update(members)
+            merged.append(package._replace(marker=own_markers[number], variant=None))
+        else:
+            merged.append(package)
+    return tuple(merged)
 
 
 def _python_of(requires_python: str, current: str) -> str:

@@ -9,8 +9,8 @@ pins the CUDA level with ``cuda-version``.
 from __future__ import annotations
 
 from torchenv.errors import UsageError
+from torchenv.export._text import header, pip_lines, yaml_str
 from torchenv.export.model import ExportPlan
-from torchenv.export.render import header, pip_lines, yaml_str
 
 __all__ = ["render_conda"]
 

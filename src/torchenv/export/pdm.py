@@ -7,8 +7,8 @@ PDM export holds one variant.
 from __future__ import annotations
 
 from torchenv.errors import UsageError
+from torchenv.export._text import header, toml_array, toml_str
 from torchenv.export.model import ExportPlan
-from torchenv.export.render import header, toml_array, toml_str
 
 __all__ = ["render_pdm"]
 

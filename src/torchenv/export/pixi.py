@@ -8,8 +8,10 @@ share a platform (cpu and cu128 on Linux) get an environment each.
 
 from __future__ import annotations
 
+import re
+
+from torchenv.export._text import header, toml_array, toml_str
 from torchenv.export.model import ExportPlan, Route
-from torchenv.export.render import header, toml_array, toml_str
 from torchenv.targets import KNOWN_PLATFORMS, marker_environment, parse_target
 
 __all__ = ["conda_platform", "render_pixi", "route_platforms"]
@@ -42,6 +44,10 @@ def route_platforms(route: Route) -> list[str]:
     return found
 
 
+def _key(name: str) -> str:
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else toml_str(name)
+
+
 def render_pixi(plan: ExportPlan) -> str:
     by_route = {r.variant: route_platforms(r) for r in plan.routes}
     subdirs = sorted({conda_platform(p) for ps in by_route.values() for p in ps})
@@ -51,27 +57,31 @@ def render_pixi(plan: ExportPlan) -> str:
         f"platforms = {toml_array(subdirs)}\n"
     )
     out.append(f"\n[dependencies]\npython = {toml_str(plan.python + '.*')}\n")
-    others = plan.default_packages
-    if others:
+    shared = [p for p in plan.default_packages if p.variant is None]
+    if shared:
         out.append("\n[pypi-dependencies]\n")
-        out.extend(f"{p.name} = {toml_str(p.pin or '*')}\n" for p in others)
+        out.extend(f"{p.name} = {toml_str(p.pin or '*')}\n" for p in shared)
     for route in plan.routes:
-        feature = f"feature.{toml_str(route.variant)}"
+        feature = f"feature.{_key(route.variant)}"
         if route.variant.startswith("cu"):
             major = route.variant[2:-1]
             out.append(f"\n[{feature}.system-requirements]\ncuda = {toml_str(major)}\n")
         for platform in by_route[route.variant]:
             out.append(f"\n[{feature}.target.{conda_platform(platform)}.pypi-dependencies]\n")
-            for package in plan.pytorch_packages:
+            for package in plan.packages:
                 if package.variant != route.variant:
                     continue
-                out.append(
-                    f"{package.name} = {{ version = {toml_str(package.pin)}, "
-                    f"index = {toml_str(route.index_url)} }}\n"
-                )
+                if package.pytorch:
+                    value = (
+                        f"{{ version = {toml_str(package.pin)}, "
+                        f"index = {toml_str(route.index_url)} }}"
+                    )
+                else:
+                    value = toml_str(package.pin or "*")
+                out.append(f"{package.name} = {value}\n")
     out.append("\n[environments]\n")
     if not plan.routes_overlap:
         out.append(f"default = {toml_array(list(plan.variants))}\n")
     else:
-        out.extend(f"{toml_str(v)} = {toml_array([v])}\n" for v in plan.variants)
+        out.extend(f"{_key(v)} = {toml_array([v])}\n" for v in plan.variants)
     return "".join(out)

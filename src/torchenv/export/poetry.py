@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from torchenv.errors import UsageError
+from torchenv.export._text import header, toml_str
 from torchenv.export.model import ExportPlan
-from torchenv.export.render import header, toml_str
 
 __all__ = ["render_poetry"]
 
@@ -24,24 +24,20 @@ def render_poetry(plan: ExportPlan) -> str:
             f'url = {toml_str(route.index_url)}\npriority = "explicit"\n'
         )
     out.append(f"\n[tool.poetry.dependencies]\npython = {toml_str('>=' + plan.python)}\n")
-    for name in sorted({p.name for p in plan.pytorch_packages}):
+    names = list(dict.fromkeys(p.name for p in plan.packages))
+    for name in names:
         entries = []
-        for package in plan.pytorch_packages:
+        for package in plan.packages:
             if package.name != name:
                 continue
-            source = toml_str(f"pytorch-{package.variant}")
-            text = f"{{ version = {toml_str(package.pin)}, source = {source}"
+            fields = [f"version = {toml_str(package.pin or '*')}"]
+            if package.pytorch:
+                fields.append(f"source = {toml_str(f'pytorch-{package.variant}')}")
             if package.marker:
-                text += f", markers = {toml_str(package.marker)}"
-            entries.append(text + " }")
-        value = entries[0] if len(entries) == 1 else "[\n    " + ",\n    ".join(entries) + ",\n]"
-        out.append(f"{name} = {value}\n")
-    for package in plan.default_packages:
-        if package.marker:
-            out.append(
-                f"{package.name} = {{ version = {toml_str(package.pin or '*')}, "
-                f"markers = {toml_str(package.marker)} }}\n"
-            )
+                fields.append(f"markers = {toml_str(package.marker)}")
+            entries.append("{ " + ", ".join(fields) + " }")
+        if len(entries) > 1:
+            out.append(f"{name} = [\n    " + ",\n    ".join(entries) + ",\n]\n")
         else:
-            out.append(f"{package.name} = {toml_str(package.pin or '*')}\n")
+            out.append(f"{name} = {entries[0]}\n")
     return "".join(out)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from torchenv.export._text import header, pip_lines
 from torchenv.export.model import ExportPlan
-from torchenv.export.render import header, pip_lines
 
 __all__ = ["render_requirements"]
 

@@ -142,7 +142,7 @@ def _replace_indexes(text: str, indexes: tuple[tuple[str, str], ...], render: st
 
 
 def _render_indexes(indexes: tuple[tuple[str, str], ...]) -> str:
-    from torchenv.export.render import toml_str
+    from torchenv.export._text import toml_str
 
     return "".join(
         f"\n[[tool.uv.index]]\nname = {toml_str(n)}\nurl = {toml_str(u)}\nexplicit = true\n"

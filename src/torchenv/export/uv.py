@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from torchenv.export._text import header, toml_array, toml_str
 from torchenv.export.model import ExportPlan
-from torchenv.export.render import header, toml_array, toml_str
 
 __all__ = ["UvTables", "index_name", "render_uv", "uv_tables"]
 
