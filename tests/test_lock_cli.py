@@ -111,3 +111,35 @@ def test_credentials_never_written(project: Path) -> None:
     )
     for path in project.glob("pylock.*.toml"):
         assert "secret" not in path.read_text()
+
+
+def test_requirements_in_and_output_dir(project: Path) -> None:
+    (project / "requirements.in").write_text("torch==2.7.0\nattrs\n")
+    out = project / "locks"
+    code = main(
+        [
+            "lock",
+            "-r",
+            str(project / "requirements.in"),
+            "--index-url",
+            PYPI,
+            "--variants",
+            "cpu",
+            "--targets",
+            "linux-x86_64,macos-arm64",
+            "--pytorch-index-url",
+            "https://download.pytorch.test/whl",
+            "--output-dir",
+            str(out),
+        ]
+    )
+    assert code == 0
+    document = read_lock(str(out / "pylock.cpu.toml"))
+    assert sorted({p.name for p in document.packages}) == [
+        "attrs",
+        "filelock",
+        "mpmath",
+        "sympy",
+        "torch",
+        "typing-extensions",
+    ]

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
 from resolvelib import BaseReporter, Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
@@ -132,6 +134,22 @@ def _explain(
         if requirement.name not in names:
             names.append(requirement.name)
     for name in names:
-        for reason in provider.rejections.get(name, [])[:20]:
-            lines.append(f"    {reason}")
+        specifiers = [c.requirement.specifier for c in error.causes if c.requirement.name == name]
+        shown = [r for r in provider.rejections.get(name, []) if _relevant(r, specifiers)]
+        lines += [f"    {reason}" for reason in shown[:20]]
+        if len(shown) > 20:
+            lines.append(f"    ... and {len(shown) - 20} more files skipped")
     return "\n".join(lines)
+
+
+def _relevant(reason: str, specifiers: Sequence[SpecifierSet]) -> bool:
+    """Show a skipped file only when its version was one a requirement asked for."""
+    filename = reason[len("skipping ") :].split(":", 1)[0]
+    parts = filename.split("-")
+    if len(parts) < 2:
+        return True
+    try:
+        version = Version(parts[1])
+    except InvalidVersion:
+        return True
+    return any(s.contains(version, prereleases=True) for s in specifiers)

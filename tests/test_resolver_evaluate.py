@@ -1,0 +1,59 @@
+"""The per-file checks and their skip reasons."""
+
+from __future__ import annotations
+
+import pytest
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from torchenv.index.models import Link
+from torchenv.resolve.evaluate import LinkEvaluator, variant_label
+from torchenv.targets import parse_target, supported_tags
+
+
+@pytest.mark.parametrize(
+    ("version", "label"),
+    [
+        ("2.7.0+cu128", "cu128"),
+        ("2.7.0+rocm6.4", "rocm6.4"),
+        ("2.7.0+cpu", "cpu"),
+        ("2.7.0+xpu", "xpu"),
+        ("2.7.0", None),
+        ("1.0+local.build", None),
+    ],
+)
+def test_variant_label(version: str, label: str) -> None:
+    assert variant_label(Version(version)) == label
+
+
+def _evaluate(
+    filename: str, target: str = "linux-x86_64", variant: str = "cu128", **kw: str
+) -> str:
+    evaluator = LinkEvaluator(
+        target, supported_tags(parse_target(target), "3.11"), "3.11.99", variant
+    )
+    link = Link(filename, "https://x/" + filename, **kw)  # type: ignore[arg-type]
+    verdict, reason = evaluator.evaluate(canonicalize_name("torch"), link)
+    return "ok" if verdict else reason
+
+
+def test_reasons() -> None:
+    assert _evaluate("torch-2.7.0+cu128-cp311-cp311-manylinux_2_28_x86_64.whl") == "ok"
+    # Unlabeled files on a variant page are accepted, never assumed to be CPU builds.
+    assert _evaluate("torch-2.7.0-cp311-cp311-manylinux_2_28_x86_64.whl") == "ok"
+    assert _evaluate("torch-2.7.0+cu128-cp311-cp311-win_amd64.whl") == (
+        "platform tag win_amd64 not supported by linux-x86_64"
+    )
+    assert _evaluate("torch-2.7.0+cu126-cp311-cp311-manylinux_2_28_x86_64.whl") == (
+        "local label +cu126 is not the cu128 variant"
+    )
+    assert _evaluate("torch-2.7.0+cu128-cp313-cp313-manylinux_2_28_x86_64.whl") == (
+        "python tag cp313 not supported by Python 3.11"
+    )
+    assert _evaluate("torch-2.7.0.tar.gz") == "not a wheel (torchenv locks wheels only)"
+    assert (
+        _evaluate(
+            "torch-2.7.0+cu128-cp311-cp311-manylinux_2_28_x86_64.whl", requires_python=">=3.12"
+        )
+        == "Requires-Python >=3.12 excludes 3.11.99"
+    )
