@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 
@@ -10,10 +11,13 @@ from torchenv.cli.main import COMMANDS, build_parser, main
 
 def test_every_command_is_registered_in_the_full_parser() -> None:
     parser = build_parser()
-    for name in COMMANDS:
-        args = parser.parse_args([name])
-        assert args.command == name
-        assert args.json is False
+    subparsers = next(
+        action for action in parser._actions if isinstance(action, argparse._SubParsersAction)
+    )
+    assert set(subparsers.choices) == set(COMMANDS)
+    for name, command_parser in subparsers.choices.items():
+        options = {option for action in command_parser._actions for option in action.option_strings}
+        assert {"--json", "--fingerprint", "--verbose", "--quiet", "--no-color"} <= options, name
 
 
 def test_single_command_parser_accepts_common_flags() -> None:
