@@ -347,3 +347,36 @@ def test_lock_in_cwd_is_the_default(
     monkeypatch.chdir(tmp_path)
     text = export(capsys, "--format", "requirements")
     assert "pins and hashes from pylock.cu128.toml" in text
+
+
+MULTI = LOCKS.parent / "multiwheel"
+
+
+def test_requirements_one_line_per_wheel_with_tag_markers(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+
+    from torchenv.targets import marker_environment, parse_target
+
+    text = export(capsys, "--format", "requirements", "--lock-dir", str(MULTI))
+    lines = [Requirement(r) for r, hashes in requirement_lines(text)[1:]]
+    assert [r.name for r in lines] == ["torch", "torch"]
+    for platform in ("linux-x86_64", "windows-x86_64"):
+        environment = marker_environment(parse_target(platform), "3.12")
+        chosen = [r for r in lines if r.marker and r.marker.evaluate(environment)]
+        assert len(chosen) == 1 and chosen[0].url
+        assert ("win_amd64" in chosen[0].url) == (platform == "windows-x86_64")
+    # Python 3.11 has no wheel in this lock: no line applies rather than a wrong one
+    assert not any(
+        r.marker and r.marker.evaluate(marker_environment(parse_target("linux-x86_64"), "3.11"))
+        for r in lines
+    )
+
+
+def test_wheel_marker_refuses_wheels_it_cannot_tell_apart(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = (MULTI / "pylock.cpu.toml").read_text().replace("win_amd64", "manylinux_2_17_x86_64")
+    (tmp_path / "pylock.cpu.toml").write_text(text)
+    assert main(["export", "--format", "requirements", "--lock-dir", str(tmp_path)]) == 2
+    assert "cannot tell apart" in capsys.readouterr().err

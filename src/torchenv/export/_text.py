@@ -44,12 +44,46 @@ def header(plan: ExportPlan, extra: Sequence[str] = ()) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _requirement(package: PinnedPackage, direct: bool) -> str:
-    # a direct reference carries its own route; a pin relies on the file's --index-url
-    text = f"{package.name} @ {package.wheel_urls[0]}" if direct else f"{package.name}{package.pin}"
+def _requirement(package: PinnedPackage) -> str:
+    text = f"{package.name}{package.pin}"
     if package.marker:
         text += f" ; {package.marker}"
     return text
+
+
+def _direct_references(package: PinnedPackage) -> list[tuple[str, tuple[str, ...]]]:
+    """``name @ url ; marker`` per wheel: the URL is the route, pip checks its hash.
+
+    A lock entry listing several wheels (Linux and Windows builds) gets one line per
+    wheel, each guarded by the marker its tags imply.
+    """
+    from urllib.parse import unquote
+
+    from torchenv.errors import UsageError
+    from torchenv.export.wheelmarker import wheel_marker
+
+    pairs = list(zip(package.wheel_urls, package.hashes))
+    if len(pairs) == 1:
+        url, sha = pairs[0]
+        text = f"{package.name} @ {url}" + (f" ; {package.marker}" if package.marker else "")
+        return [(text, (sha,))]
+    lines: list[tuple[str, tuple[str, ...]]] = []
+    seen: set[str] = set()
+    for url, sha in pairs:
+        filename = unquote(url.rsplit("/", 1)[-1].split("#", 1)[0])
+        try:
+            marker = wheel_marker(filename)
+        except ValueError as error:
+            raise UsageError(f"{package.name} {package.version}: {error}") from None
+        if marker is None or marker in seen:
+            raise UsageError(
+                f"{package.name} {package.version}: the lock lists wheels that one marker "
+                "cannot tell apart; use --format uv or install from the lock"
+            )
+        seen.add(marker)
+        combined = f"({package.marker}) and ({marker})" if package.marker else marker
+        lines.append((f"{package.name} @ {url} ; {combined}", (sha,)))
+    return lines
 
 
 def pip_lines(plan: ExportPlan, purpose: str) -> list[tuple[str, tuple[str, ...]]]:
@@ -67,13 +101,10 @@ def pip_lines(plan: ExportPlan, purpose: str) -> list[tuple[str, tuple[str, ...]
     if plan.locked:
         lines.append((f"--index-url {plan.default_index_url}", ()))
         for package in plan.packages:
-            if package.pytorch and len(package.wheel_urls) != 1:
-                raise UsageError(
-                    f"{package.name} {package.version}: the lock lists "
-                    f"{len(package.wheel_urls)} wheels for one entry and {purpose} can name "
-                    "only one URL per line; use --format uv, or lock one target per variant"
-                )
-            lines.append((_requirement(package, package.pytorch), package.hashes))
+            if package.pytorch:
+                lines.extend(_direct_references(package))
+            else:
+                lines.append((_requirement(package), tuple(sorted(package.hashes))))
         return lines
     others = plan.default_packages
     if others or len(plan.routes) != 1:
@@ -89,5 +120,5 @@ def pip_lines(plan: ExportPlan, purpose: str) -> list[tuple[str, tuple[str, ...]
             "--format uv/pixi/poetry/pdm"
         )
     lines.append((f"--index-url {plan.routes[0].index_url}", ()))
-    lines.extend((_requirement(p, False), ()) for p in plan.packages)
+    lines.extend((_requirement(p), ()) for p in plan.packages)
     return lines

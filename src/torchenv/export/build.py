@@ -128,9 +128,8 @@ def plan_from_lock(paths: Sequence[str], command: str, name: str = "torchenv") -
             pytorch = is_torch_family(package.name) or index == index_url
             if not pytorch and default_index is None:
                 default_index = index
-            hashes = tuple(
-                sorted(w.hashes["sha256"] for w in package.wheels if "sha256" in w.hashes)
-            )
+            # aligned with wheel_urls: the requirements exporter pairs each URL with its hash
+            hashes = tuple(w.hashes["sha256"] for w in package.wheels if "sha256" in w.hashes)
             if len(hashes) != len(package.wheels):
                 raise InputError(path, f"package {package.name}: a wheel has no sha256 hash")
             packages.append(

@@ -41,7 +41,7 @@ class PinnedPackage(NamedTuple):
     version: Optional[str]
     marker: Optional[str]
     index_url: str
-    hashes: tuple[str, ...] = ()
+    hashes: tuple[str, ...] = ()  # sha256 of each wheel, in wheel_urls order
     wheel_urls: tuple[str, ...] = ()
     pytorch: bool = False
     variant: Optional[str] = None
