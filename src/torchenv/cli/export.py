@@ -68,6 +68,7 @@ def _command(args: argparse.Namespace, fmt: str) -> str:
         ("--index-url", args.index_url),
         ("--pytorch-index-url", args.pytorch_index_url),
         ("-o", args.output),
+        ("--name", args.name),
     ):
         if value:
             words += [flag, value]
