@@ -85,10 +85,18 @@ def _make_source(args: argparse.Namespace) -> Any:
 
     try:
         client = importlib.import_module("torchenv.index.client")
-    except ImportError:  # pragma: no cover - until the index client lands
-        from torchenv.errors import UsageError
+    except ImportError:
+        # Without the httpx client (and its cache) fetch with urllib; offline needs a cache.
+        if args.offline:
+            from torchenv.errors import UsageError
 
-        raise UsageError("the index client is not available in this build of torchenv") from None
+            raise UsageError(
+                "--offline needs the cached index client (torchenv.index.client), "
+                "which this build of torchenv lacks"
+            ) from None
+        from torchenv.resolve.httpsource import HttpSource
+
+        return HttpSource()
     return client.IndexClient(offline=args.offline)
 
 
