@@ -234,7 +234,14 @@ def test_pixi(capsys: pytest.CaptureFixture[str]) -> None:
     mac = data["feature"]["cpu"]["target"]["osx-arm64"]["pypi-dependencies"]
     assert mac["torch"]["index"] == "https://download.pytorch.org/whl/cpu"
     assert "system-requirements" not in data["feature"]["cpu"]
-    assert data["environments"] == {"default": ["cpu", "cu128"]}
+    assert data["feature"]["cu128"]["platforms"] == ["linux-64"]
+    assert data["feature"]["cpu"]["platforms"] == ["osx-arm64"]
+    # one environment per variant: a CUDA requirement must not reach the macOS environment
+    assert data["environments"] == {"cpu": ["cpu"], "cu128": ["cu128"]}
+    single = tomllib.loads(
+        export(capsys, "--format", "pixi", "--lock-dir", str(LOCKS), "--variant", "cu128")
+    )
+    assert single["environments"] == {"default": ["cu128"]}
 
 
 def test_poetry(capsys: pytest.CaptureFixture[str]) -> None:

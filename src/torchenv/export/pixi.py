@@ -1,9 +1,11 @@
 """``pixi.toml``: Python from conda-forge, the torch family as PyPI dependencies per index.
 
-Every variant is a pixi feature whose dependencies sit under the conda platforms its
-targets run on; CUDA features declare ``system-requirements.cuda``. Features of
-variants on different platforms combine into the default environment; variants that
-share a platform (cpu and cu128 on Linux) get an environment each.
+Every variant is a pixi feature limited to the conda platforms its targets run on, with
+its dependencies under those platforms; CUDA features declare
+``system-requirements.cuda``. Each variant gets an environment of its own, because pixi
+checks system requirements on every platform of an environment (a CUDA requirement in
+an environment that also serves macOS would fail there) and an environment's platforms
+are the intersection of its features'. With one variant that environment is the default.
 """
 
 from __future__ import annotations
@@ -51,7 +53,12 @@ def _key(name: str) -> str:
 def render_pixi(plan: ExportPlan) -> str:
     by_route = {r.variant: route_platforms(r) for r in plan.routes}
     subdirs = sorted({conda_platform(p) for ps in by_route.values() for p in ps})
-    out = [header(plan, ["pixi install; pixi run python -c 'import torch'"])]
+    how = (
+        ["pixi run python -c 'import torch'"]
+        if len(plan.routes) == 1
+        else [f"pixi run -e {v} python -c 'import torch'" for v in plan.variants]
+    )
+    out = [header(plan, how)]
     out.append(
         f'\n[workspace]\nname = {toml_str(plan.name)}\nchannels = ["conda-forge"]\n'
         f"platforms = {toml_array(subdirs)}\n"
@@ -63,6 +70,8 @@ def render_pixi(plan: ExportPlan) -> str:
         out.extend(f"{p.name} = {toml_str(p.pin or '*')}\n" for p in shared)
     for route in plan.routes:
         feature = f"feature.{_key(route.variant)}"
+        subdirs_of_route = [conda_platform(p) for p in by_route[route.variant]]
+        out.append(f"\n[{feature}]\nplatforms = {toml_array(subdirs_of_route)}\n")
         if route.variant.startswith("cu"):
             major = route.variant[2:-1]
             out.append(f"\n[{feature}.system-requirements]\ncuda = {toml_str(major)}\n")
@@ -80,7 +89,7 @@ def render_pixi(plan: ExportPlan) -> str:
                     value = toml_str(package.pin or "*")
                 out.append(f"{package.name} = {value}\n")
     out.append("\n[environments]\n")
-    if not plan.routes_overlap:
+    if len(plan.routes) == 1:
         out.append(f"default = {toml_array(list(plan.variants))}\n")
     else:
         out.extend(f"{_key(v)} = {toml_array([v])}\n" for v in plan.variants)
