@@ -387,3 +387,18 @@ def test_wheel_marker_refuses_wheels_it_cannot_tell_apart(
     (tmp_path / "pylock.cpu.toml").write_text(text)
     assert main(["export", "--format", "requirements", "--lock-dir", str(tmp_path)]) == 2
     assert "cannot tell apart" in capsys.readouterr().err
+
+
+def test_json_envelope(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    text = export(
+        capsys, "--format", "pdm", "--lock-dir", str(LOCKS), "--variant", "cu128", "--json"
+    )
+    envelope = json.loads(text)
+    assert envelope["version"] == 1 and envelope["command"] == "export"
+    assert envelope["data"]["format"] == "pdm" and envelope["data"]["locked"] is True
+    assert (
+        tomllib.loads(envelope["data"]["text"])["tool"]["pdm"]["source"][1]["name"]
+        == "pytorch-cu128"
+    )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, Optional, Union
 
 if TYPE_CHECKING:
+    from torchenv.export.model import ExportPlan
     from torchenv.fingerprint.model import Fingerprint
 
 __all__ = ["add_arguments", "run"]
@@ -133,17 +134,40 @@ def run(args: argparse.Namespace) -> int:
             from torchenv.errors import InputError
 
             raise InputError(path, f"cannot read: {error.strerror or error}") from None
-        write_text_atomic(path, splice_uv(original, uv_tables(plan), path))
-        print(f"updated {path}", file=sys.stderr)
+        text = splice_uv(original, uv_tables(plan), path)
+        write_text_atomic(path, text)
+        _report(args, fmt, plan, path, text, "updated")
         return 0
     text = render(plan, fmt, conda_forge=args.conda_forge)
     if args.output:
         write_text_atomic(args.output, text)
-        if not args.quiet:
-            print(f"wrote {args.output}", file=sys.stderr)
+        _report(args, fmt, plan, args.output, text, "wrote")
+    elif args.json:
+        _report(args, fmt, plan, None, text, "")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _report(
+    args: argparse.Namespace, fmt: str, plan: ExportPlan, path: Optional[str], text: str, verb: str
+) -> None:
+    """``--json``: a versioned envelope on stdout; else one line on stderr for a file."""
+    import sys
+
+    if args.json:
+        from torchenv.cli.output import print_json
+
+        data = {
+            "format": fmt,
+            "path": path,
+            "locked": plan.locked,
+            "variants": list(plan.variants),
+            "text": text,
+        }
+        print_json({"version": 1, "command": "export", "data": data, "errors": []})
+    elif path is not None and not args.quiet:
+        print(f"{verb} {path}", file=sys.stderr)
 
 
 def _targets(args: argparse.Namespace) -> list[Union[str, Fingerprint]]:
