@@ -402,3 +402,13 @@ def test_json_envelope(capsys: pytest.CaptureFixture[str]) -> None:
         tomllib.loads(envelope["data"]["text"])["tool"]["pdm"]["source"][1]["name"]
         == "pytorch-cu128"
     )
+
+
+@pytest.mark.parametrize("fmt", ["requirements", "uv", "poetry", "pdm"])
+def test_credentials_stripped_from_flags(capsys: pytest.CaptureFixture[str], fmt: str) -> None:
+    argv = ["--format", fmt, "--target", "linux-x86_64-cu128", "--torch", "==2.7.1"]
+    argv += ["--pytorch-index-url", "https://u:s3cret@mirror.example/whl"]
+    argv += ["--index-url", "https://u:t0ken@pypi.example/simple"]
+    text = export(capsys, *argv)
+    assert "s3cret" not in text and "t0ken" not in text and "u:" not in text
+    assert "https://mirror.example/whl/cu128" in text

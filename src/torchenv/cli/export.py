@@ -58,6 +58,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _command(args: argparse.Namespace, fmt: str) -> str:
     import shlex
 
+    from torchenv.urls import strip_credentials
+
     words = ["torchenv", "export", "--format", fmt]
     for flag, values in (("--variant", args.variant), ("--target", args.target)):
         for value in values:
@@ -66,8 +68,12 @@ def _command(args: argparse.Namespace, fmt: str) -> str:
         ("--python", args.python),
         ("--torch", args.torch),
         ("--lock-dir", args.lock_dir),
-        ("--index-url", args.index_url),
-        ("--pytorch-index-url", args.pytorch_index_url),
+        # the header is written into files: never the credentials of an index URL
+        ("--index-url", args.index_url and strip_credentials(args.index_url)),
+        (
+            "--pytorch-index-url",
+            args.pytorch_index_url and strip_credentials(args.pytorch_index_url),
+        ),
         ("-o", args.output),
         ("--name", args.name),
     ):
