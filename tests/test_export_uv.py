@@ -185,7 +185,7 @@ def index(tmp_path: Path) -> Iterator[tuple[str, dict[str, Path]]]:
             _page(root / "whl" / variant / name, [wheel], "../")
     handler = functools.partial(_Quiet, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}", wheels
