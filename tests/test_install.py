@@ -8,13 +8,18 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 import pytest
 
 from torchenv.cli.main import main
 from torchenv.errors import ResolutionError
-from torchenv.lock.install_plan import choose_variant, plan_install, requirements_text
+from torchenv.lock.install_plan import (
+    choose_variant,
+    plan_install,
+    requirements_text,
+    variant_blocker,
+)
 from torchenv.lock.pylock import target_marker, write_lock
 from torchenv.targets import marker_environment, parse_target, supported_tags
 
@@ -150,3 +155,26 @@ def test_install_into_fresh_venv_with_hashes(tmp_path: Path, capsys: Any) -> Non
     wheels[0].write_bytes(wheels[0].read_bytes() + b"x")
     subprocess.run([str(python), "-m", "pip", "uninstall", "-y", "-q", "tinya"], check=True)
     assert main(args) == 2
+
+
+@pytest.mark.parametrize(
+    ("variant", "os_name", "vendors", "blocked"),
+    [
+        ("cpu", "linux", [], None),
+        ("cu128", "linux", ["nvidia"], None),
+        ("cu128", "linux", [], "no nvidia GPU"),
+        ("cu128", "linux", ["amd"], "no nvidia GPU"),
+        ("cu128", "macos", ["apple"], "macOS has no CUDA"),
+        ("rocm6.3", "linux", ["nvidia"], "no amd GPU"),
+        ("rocm6.3", "linux", ["amd"], None),
+        ("xpu", "windows", ["intel"], None),
+    ],
+)
+def test_variant_blocker(
+    variant: str, os_name: str, vendors: list[str], blocked: Optional[str]
+) -> None:
+    reason = variant_blocker(variant, os_name, vendors)
+    if blocked is None:
+        assert reason is None
+    else:
+        assert reason is not None and blocked in reason

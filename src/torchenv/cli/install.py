@@ -35,7 +35,12 @@ def run(args: argparse.Namespace) -> int:
     from torchenv.cli.output import print_json
     from torchenv.errors import ResolutionError
     from torchenv.fingerprint.load import fingerprint_from_args
-    from torchenv.lock.install_plan import choose_variant, plan_install, requirements_text
+    from torchenv.lock.install_plan import (
+        choose_variant,
+        plan_install,
+        requirements_text,
+        variant_blocker,
+    )
     from torchenv.lock.pylock import read_lock_document
     from torchenv.select import select
     from torchenv.targets import marker_environment, supported_tags, target_for_fingerprint
@@ -65,6 +70,9 @@ def run(args: argparse.Namespace) -> int:
         selected = selection.backend
         why = selection.reasons
     variant, reasons = choose_variant(available, args.variant, selected, why)
+    blocker = variant_blocker(variant, fingerprint.os, [a.vendor for a in fingerprint.accelerators])
+    if blocker is not None:
+        raise ResolutionError(f"refusing pylock.{variant}.toml: {blocker}")
     path = lock_dir / f"pylock.{variant}.toml"
     document = read_lock_document(str(path))
     environment = marker_environment(target, python)

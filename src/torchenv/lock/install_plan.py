@@ -17,7 +17,17 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from torchenv.errors import ResolutionError
 
-__all__ = ["InstallPlan", "PlannedWheel", "choose_variant", "plan_install", "requirements_text"]
+__all__ = [
+    "InstallPlan",
+    "PlannedWheel",
+    "choose_variant",
+    "plan_install",
+    "requirements_text",
+    "variant_blocker",
+]
+
+# Which GPU vendor an accelerated variant needs (by name prefix).
+_VARIANT_VENDOR = (("cu", "nvidia", "CUDA"), ("rocm", "amd", "ROCm"), ("xpu", "intel", "XPU"))
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,25 @@ def choose_variant(
         f"no lock file fits this machine (best backend: {selected or 'cpu'}); "
         f"available: {', '.join(available) or 'none'}"
     )
+
+
+def variant_blocker(variant: str, os_name: str, vendors: Sequence[str]) -> Optional[str]:
+    """Why ``variant`` cannot run on a machine (its OS and GPU vendors seen), or None.
+
+    ``cpu`` runs everywhere. An accelerated build needs its vendor's GPU, and none of
+    them exists for macOS (Apple GPUs use the default build's MPS backend).
+    """
+    for prefix, vendor, label in _VARIANT_VENDOR:
+        if not variant.startswith(prefix):
+            continue
+        if os_name == "macos":
+            return f"{variant} is a {label} build; macOS has no {label} (use the cpu lock: MPS)"
+        if vendor not in vendors:
+            return (
+                f"{variant} is a {label} build and this machine shows no {vendor} GPU "
+                "(pass --fingerprint FILE to install for another machine's fingerprint)"
+            )
+    return None
 
 
 def plan_install(
