@@ -1,16 +1,16 @@
 """Lock torch==2.7.0 + torchvision + torchaudio for four targets: torchenv vs uv vs pip.
 
 A loopback mirror (PEP 503 HTML pages with PEP 658 ``.metadata`` files) is generated
-from ``tests/data/resolver_index.json`` and served by ``http.server`` on 127.0.0.1:
-``/simple`` is the default index, ``/whl/cpu`` and ``/whl/cu128`` the PyTorch variant
-indexes. torchenv locks cpu for the four targets in one process; uv runs
-``uv pip compile`` once per target with explicit index routing (torch family pinned to
-the PyTorch index via ``[tool.uv.sources]``); pip runs ``pip install --dry-run --report``
-for this machine only. Peak RSS is the child's ``ru_maxrss`` from ``os.wait4``.
+from the recorded PyPI pages in ``fixtures/index/pypi`` (see its PROVENANCE.md) and
+served by ``http.server`` on 127.0.0.1: ``/simple`` is the default index and ``/whl/cpu``
+serves the recorded torch/torchvision/torchaudio pages as the PyTorch index. torchenv
+locks for the four targets in one process; uv runs ``uv pip compile`` once per target
+with explicit index routing (torch family pinned to the PyTorch index via
+``[tool.uv.sources]``); pip runs ``pip install --dry-run --report`` for this machine
+only. Peak RSS is the child's ``ru_maxrss`` from ``os.wait4``.
 
-Until ``torchenv.index.client.IndexClient`` lands, torchenv reads the mirror through the
-small urllib source below (pages parsed by ``torchenv.index.pages``); it has no disk
-cache, so its "warm" number is its cold number plus the OS file cache.
+torchenv reads the mirror with ``torchenv.index.client.IndexClient`` when it exists,
+else with ``torchenv.resolve.httpsource.HttpSource`` (urllib, no disk cache).
 
 Usage: python benchmarks/bench_lock.py [--rounds 3]
 """
@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-INDEX = ROOT / "tests" / "data" / "resolver_index.json"
+PYPI = ROOT / "fixtures" / "index" / "pypi"
 TARGETS = ("linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64")
 UV_PLATFORMS = {
     "linux-x86_64": "x86_64-manylinux_2_28",
@@ -42,44 +42,43 @@ UV_PLATFORMS = {
     "windows-x86_64": "x86_64-pc-windows-msvc",
 }
 REQUIREMENTS = ["torch==2.7.0", "torchvision", "torchaudio"]
-FAMILY = ("torch", "torchvision", "torchaudio")
+# The packages torchenv routes to the PyTorch index (torchenv.family) that the closure has.
+FAMILY = ("torch", "torchvision", "torchaudio", "triton")
 
 __all__ = ["build_mirror", "main"]
 
 
 def build_mirror(folder: Path) -> None:
-    """Write /simple, /whl/cpu, /whl/cu128 project pages plus .metadata files."""
-    import hashlib
+    """PEP 503 pages with PEP 658 ``.metadata`` files from the recorded PyPI fixtures.
 
-    sys.path.insert(0, str(ROOT / "src"))
-    from torchenv.resolve.source import MemorySource
-
-    data = json.loads(INDEX.read_text())["indexes"]
-    memory = MemorySource(data)
-    for index_url, projects in data.items():
-        path = index_url.split(".test", 1)[1]  # "/simple", "/whl/cpu"
-        for project in projects:
-            page = memory.project_page(index_url, project)
-            out = folder / path.strip("/") / page.name
+    ``/simple/<project>/`` holds every recorded project; the torch family's recorded
+    pages are also served as ``/whl/cpu/<project>/`` (PyPI's own torch files stand in for
+    the PyPI-shaped PyTorch index; their METADATA carry the real CUDA dependencies).
+    Wheels themselves are not served: locking needs pages and METADATA only.
+    """
+    for project_dir in sorted(p for p in PYPI.iterdir() if p.is_dir()):
+        data = json.loads((project_dir / "index.json").read_text())
+        paths = ["simple"] + (["whl/cpu"] if project_dir.name in FAMILY else [])
+        for path in paths:
+            out = folder / path / project_dir.name
             out.mkdir(parents=True, exist_ok=True)
             anchors = []
-            for link in page.links:
-                href = link.url.rsplit("/", 1)[1]
+            for entry in data["files"]:
+                filename = entry["filename"]
                 attrs = ""
-                if link.requires_python:
-                    escaped = html.escape(link.requires_python)
-                    attrs += f' data-requires-python="{escaped}"'
-                if link.is_wheel:
-                    metadata = memory.wheel_metadata(link)
-                    (out / (link.filename + ".metadata")).write_bytes(metadata)
-                    digest = hashlib.sha256(metadata).hexdigest()
-                    attrs += f' data-dist-info-metadata="sha256={digest}"'
-                    attrs += f' data-core-metadata="sha256={digest}"'
-                if link.yanked is not None:
-                    attrs += f' data-yanked="{link.yanked}"'
-                anchors.append(
-                    f'<a href="{href}#sha256={link.sha256}"{attrs}>{link.filename}</a><br/>'
-                )
+                if entry.get("requires-python"):
+                    attrs += f' data-requires-python="{html.escape(entry["requires-python"])}"'
+                metadata = (entry.get("core-metadata") or {}).get("sha256")
+                if metadata:
+                    source = project_dir / "metadata" / f"{metadata}.metadata"
+                    if source.exists():
+                        shutil.copyfile(source, out / (filename + ".metadata"))
+                        attrs += f' data-core-metadata="sha256={metadata}"'
+                if entry.get("yanked"):
+                    attrs += ' data-yanked=""'
+                href = filename.replace("+", "%2B")
+                sha = entry["hashes"]["sha256"]
+                anchors.append(f'<a href="{href}#sha256={sha}"{attrs}>{filename}</a><br/>')
             (out / "index.html").write_text(
                 "<html><body>\n" + "\n".join(anchors) + "\n</body></html>\n"
             )
@@ -96,37 +95,17 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-class UrllibSource:
-    """Fetch pages and PEP 658 metadata with urllib (stand-in for IndexClient)."""
-
-    def project_page(self, index_url: str, name: str) -> Any:
-        import urllib.request
-
-        from torchenv.index.pages import parse_project_page
-
-        url = f"{index_url.rstrip('/')}/{name}/"
-        with urllib.request.urlopen(url, timeout=30) as response:
-            return parse_project_page(
-                response.read(), response.headers.get("Content-Type", ""), url, name
-            )
-
-    def wheel_metadata(self, link: Any) -> bytes:
-        import urllib.request
-
-        with urllib.request.urlopen(link.metadata_url, timeout=30) as response:
-            data: bytes = response.read()
-            return data
-
-
 def child(base: str) -> None:
-    """The torchenv lock run measured by the parent (cpu and cu128, four targets)."""
+    """The torchenv lock run measured by the parent (cpu, four targets, one process)."""
     sys.path.insert(0, str(ROOT / "src"))
     try:
         from torchenv.index.client import IndexClient  # type: ignore[import-not-found,unused-ignore]
 
         source: Any = IndexClient()
     except ImportError:
-        source = UrllibSource()
+        from torchenv.resolve.httpsource import HttpSource
+
+        source = HttpSource()
     from torchenv.lock.engine import LockRequest, lock_all, plan_lock
 
     request = LockRequest(
