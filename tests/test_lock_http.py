@@ -213,3 +213,4 @@ def test_failing_index_writes_nothing(index_url: str, tmp_path: Path, capsys: An
     assert not list(project.glob("pylock.*"))
     message = capsys.readouterr().err
     assert "tinydep>=9" in message
+    assert "versions with a file for this target: 1.1, 1.0" in message

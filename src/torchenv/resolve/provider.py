@@ -23,6 +23,7 @@ from resolvelib.providers import AbstractProvider
 from torchenv.index.models import Link
 from torchenv.resolve.evaluate import LinkEvaluator
 from torchenv.resolve.source import CandidateSource
+from torchenv.urls import redact_url
 
 __all__ = ["PYTHON", "Candidate", "Dependency", "TargetProvider"]
 
@@ -163,6 +164,10 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             dependencies.append(Dependency(candidate.name, base, frozenset(), candidate.identifier))
         return dependencies
 
+    def versions_seen(self, name: str) -> list[str]:
+        """Versions of ``name`` with a file fitting the target (newest first), if fetched."""
+        return [str(c.version) for c in self._candidates.get(canonicalize_name(name), [])]
+
     # -- helpers ----------------------------------------------------------------------
     def _all_candidates(self, name: NormalizedName, pins: set[Version]) -> list[Candidate]:
         """Every version of ``name`` with a file for the target, best file each, newest first."""
@@ -173,6 +178,8 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             best: dict[Version, tuple[int, Link]] = {}
             yanked: dict[Version, tuple[int, Link]] = {}
             log = self.rejections.setdefault(name, [])
+            if not page.links:
+                log.append(f"{redact_url(index)} lists no files for {name}")
             evaluator = self._evaluator_for(name)
             for link in page.links:
                 verdict, reason = evaluator.evaluate(name, link)

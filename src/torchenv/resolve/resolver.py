@@ -139,11 +139,17 @@ def _explain(
         lines += [f"    {reason}" for reason in shown[:20]]
         if len(shown) > 20:
             lines.append(f"    ... and {len(shown) - 20} more files skipped")
+        if not shown and name != PYTHON:
+            seen = provider.versions_seen(name)
+            if seen:
+                lines.append(f"    versions with a file for this target: {', '.join(seen[:10])}")
     return "\n".join(lines)
 
 
 def _relevant(reason: str, specifiers: Sequence[SpecifierSet]) -> bool:
     """Show a skipped file only when its version was one a requirement asked for."""
+    if not reason.startswith("skipping "):
+        return True
     filename = reason[len("skipping ") :].split(":", 1)[0]
     parts = filename.split("-")
     if len(parts) < 2:
