@@ -143,3 +143,19 @@ def test_requirements_in_and_output_dir(project: Path) -> None:
         "torch",
         "typing-extensions",
     ]
+
+
+def test_stale_locks_agrees_with_check(project: Path, capsys: Any) -> None:
+    from torchenv.lock.freshness import stale_locks
+
+    missing = stale_locks(str(project), index_url=PYPI)
+    assert sorted((s.variant, s.state) for s in missing) == [
+        ("cpu", "missing"),
+        ("cu128", "missing"),
+    ]
+    assert _lock(project) == 0
+    assert stale_locks(str(project), index_url=PYPI) == []
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('"numpy"', '"numpy<2"'))
+    assert {s.state for s in stale_locks(str(project), index_url=PYPI)} == {"stale"}
+    assert _lock(project, "--check") == 1

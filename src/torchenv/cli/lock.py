@@ -100,51 +100,36 @@ def _make_source(args: argparse.Namespace) -> Any:
     return client.IndexClient(offline=args.offline)
 
 
-def _default_index(args: argparse.Namespace) -> str:
-    if args.index_url:
-        return str(args.index_url)
-    import importlib
-
-    try:
-        config = importlib.import_module("torchenv.index.config")
-    except ImportError:  # pragma: no cover - until the index config lands
-        return "https://pypi.org/simple"
-    return str(config.default_index_url())
-
-
 def run(args: argparse.Namespace) -> int:
     import os
     import sys
     from pathlib import Path
 
-    from torchenv.catalog.indexes import pytorch_index_base, variant_index_url
+    from torchenv.catalog.indexes import variant_index_url
     from torchenv.cli.output import print_json
-    from torchenv.family import torch_family
     from torchenv.lock.diff import diff_documents
-    from torchenv.lock.engine import LockRequest, default_variants, lock_all, plan_lock
+    from torchenv.lock.engine import build_request, lock_all, plan_lock
     from torchenv.lock.freshness import is_stale
-    from torchenv.lock.project import DEFAULT_PYTHONS, DEFAULT_TARGETS, load_project
+    from torchenv.lock.project import load_project
     from torchenv.lock.pylock import read_lock_document, render_lock
 
     project = load_project(args.requirement or args.project)
-    s = project.settings
-    requirements = project.requirements(args.group)
-    settings = {
-        "targets": args.targets or list(s.targets) or list(DEFAULT_TARGETS),
-        "python": args.python or list(s.python) or list(DEFAULT_PYTHONS),
-        "variants": args.variants or list(s.variants) or list(default_variants(requirements)),
-    }
-    base = pytorch_index_base(args.pytorch_index_url, s.pytorch_index_url, os.environ)
-    request = LockRequest(
-        requirements,
-        tuple(settings["targets"]),
-        tuple(settings["python"]),
-        tuple(settings["variants"]),
-        _default_index(args),
-        base,
-        project.requires_python,
-        torch_family(s.torch_family_extra),
+    request = build_request(
+        project,
+        args.group,
+        args.targets or (),
+        args.python or (),
+        args.variants or (),
+        args.pytorch_index_url,
+        args.index_url,
+        os.environ,
     )
+    base = request.pytorch_base
+    settings = {
+        "targets": list(request.targets),
+        "python": list(request.pythons),
+        "variants": list(request.variants),
+    }
     plan = plan_lock(request)
     out_dir = Path(args.output_dir) if args.output_dir else Path(project.path).parent
     paths = {v: out_dir / f"pylock.{v}.toml" for v in plan.variant_targets}

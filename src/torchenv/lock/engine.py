@@ -20,12 +20,21 @@ from packaging.version import Version
 from torchenv.errors import ResolutionError, UsageError
 from torchenv.family import TORCH_FAMILY
 from torchenv.lock.freshness import input_hash
+from torchenv.lock.project import ProjectInputs
 from torchenv.lock.pylock import build_lock, lock_filename
 from torchenv.resolve.resolver import ResolvedTarget, resolve_target
 from torchenv.resolve.source import CandidateSource, SharedSource
 from torchenv.targets import Target, parse_target
 
-__all__ = ["LockPlan", "LockRequest", "default_variants", "lock_all", "plan_lock"]
+__all__ = [
+    "LockPlan",
+    "LockRequest",
+    "build_request",
+    "default_index_url",
+    "default_variants",
+    "lock_all",
+    "plan_lock",
+]
 
 
 @dataclass(frozen=True)
@@ -89,6 +98,52 @@ def default_variants(requirements: Sequence[str]) -> tuple[str, ...]:
     cuda = [n for n in release.variant_names if n.startswith("cu")]
     cuda.sort(key=lambda n: int(n[2:]))
     return ("cpu", cuda[-1]) if cuda else ("cpu",)
+
+
+def default_index_url(cli_value: Optional[str] = None) -> str:
+    """``--index-url``, else the user's pip/uv configuration, else PyPI."""
+    if cli_value:
+        return cli_value
+    import importlib
+
+    try:
+        config = importlib.import_module("torchenv.index.config")
+    except ImportError:  # the index package may be built without its config reader
+        return "https://pypi.org/simple"
+    return str(config.default_index_url())
+
+
+def build_request(
+    project: ProjectInputs,
+    groups: Sequence[str] = (),
+    targets: Sequence[str] = (),
+    pythons: Sequence[str] = (),
+    variants: Sequence[str] = (),
+    pytorch_index_url: Optional[str] = None,
+    index_url: Optional[str] = None,
+    environ: Optional[Mapping[str, str]] = None,
+) -> LockRequest:
+    """Flags over ``[tool.torchenv]`` over defaults: the one place settings are merged.
+
+    ``torchenv lock`` and :func:`torchenv.lock.freshness.stale_locks` both call this, so
+    a freshness check computes exactly the hash a lock run would record.
+    """
+    from torchenv.catalog.indexes import pytorch_index_base
+    from torchenv.family import torch_family
+    from torchenv.lock.project import DEFAULT_PYTHONS, DEFAULT_TARGETS
+
+    settings = project.settings
+    requirements = project.requirements(groups)
+    return LockRequest(
+        requirements,
+        tuple(targets or settings.targets or DEFAULT_TARGETS),
+        tuple(pythons or settings.python or DEFAULT_PYTHONS),
+        tuple(variants or settings.variants or default_variants(requirements)),
+        default_index_url(index_url),
+        pytorch_index_base(pytorch_index_url, settings.pytorch_index_url, environ),
+        project.requires_python,
+        torch_family(settings.torch_family_extra),
+    )
 
 
 def plan_lock(request: LockRequest) -> LockPlan:

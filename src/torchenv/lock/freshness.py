@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from typing import Optional
+from pathlib import Path
+from typing import NamedTuple, Optional
 
 from torchenv.urls import strip_credentials
 
-__all__ = ["input_hash", "is_stale", "lock_input_hash"]
+__all__ = ["LockStatus", "input_hash", "is_stale", "lock_input_hash", "stale_locks"]
 
 
 def input_hash(
@@ -52,3 +53,39 @@ def lock_input_hash(path: str) -> Optional[str]:
 def is_stale(lock_path: str, expected_hash: str) -> bool:
     """True when the lock is missing its hash or was made from other inputs."""
     return lock_input_hash(lock_path) != expected_hash
+
+
+class LockStatus(NamedTuple):
+    """One expected ``pylock.<variant>.toml`` and why it is not fresh."""
+
+    path: str
+    variant: str
+    state: str  # "missing" or "stale"
+
+
+def stale_locks(
+    project_dir: str,
+    output_dir: Optional[str] = None,
+    index_url: Optional[str] = None,
+    groups: Sequence[str] = (),
+) -> list[LockStatus]:
+    """The lock files of a project that are missing or made from other inputs (offline).
+
+    Settings are merged exactly as ``torchenv lock`` merges them (no flags given), so
+    an empty list means ``torchenv lock --check`` would exit 0. Reads only the project
+    file, the packaged catalog and the lock files; never the network.
+    """
+    from torchenv.lock.engine import build_request, plan_lock
+    from torchenv.lock.project import load_project
+
+    project = load_project(project_dir)
+    plan = plan_lock(build_request(project, groups, index_url=index_url))
+    folder = Path(output_dir) if output_dir else Path(project.path).parent
+    result = []
+    for variant in plan.variant_targets:
+        path = folder / f"pylock.{variant}.toml"
+        if not path.exists():
+            result.append(LockStatus(str(path), variant, "missing"))
+        elif is_stale(str(path), plan.hash_for(variant)):
+            result.append(LockStatus(str(path), variant, "stale"))
+    return result

@@ -33,7 +33,8 @@ DEFAULT_TARGETS: tuple[str, ...] = (
     "macos-arm64",
     "windows-x86_64",
 )
-DEFAULT_PYTHONS: tuple[str, ...] = ("3.11",)
+# The running interpreter's X.Y: the Python a project is most likely developed on.
+DEFAULT_PYTHONS: tuple[str, ...] = (f"{sys.version_info.major}.{sys.version_info.minor}",)
 
 
 @dataclass(frozen=True)
