@@ -51,6 +51,7 @@ def release_tuple(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in match.group(1).split("."))
 
 
+@cache  # every rule asks again for the same requirement's pin: parse each text once
 def exact_pin(specifier: str) -> Optional[Pin]:
     """The pinned version of ``==X``/``===X``/``==X.*`` (alone or among range clauses)."""
     for clause in (c.strip() for c in specifier.split(",")):
