@@ -157,6 +157,13 @@ def run(args: argparse.Namespace) -> int:
                 f"pylock.{variant}.toml leaves them out",
                 file=sys.stderr,
             )
+    if not args.quiet:
+        jobs = sum(len(t) for t in plan.variant_targets.values()) * len(request.pythons)
+        print(
+            f"resolving {jobs} environments ({', '.join(plan.variant_targets)} x "
+            f"Python {', '.join(request.pythons)})",
+            file=sys.stderr,
+        )
     source = _make_source(args)
     compute = None
     if args.compute_missing_hashes:
@@ -192,11 +199,23 @@ def run(args: argparse.Namespace) -> int:
     from torchenv._atomic import write_text_atomic
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    summary = []
     for name, text in sorted(texts.items()):
         write_text_atomic(out_dir / name, text)
-        if not args.quiet:
-            count = len(documents[name]["packages"])
+        document = documents[name]
+        count = len(document["packages"])
+        summary.append(
+            {
+                "path": str(out_dir / name),
+                "variant": document["tool"]["torchenv"]["variant"],
+                "environments": document["environments"],
+                "packages": count,
+            }
+        )
+        if not args.quiet and not args.json:
             print(f"wrote {out_dir / name} ({count} package entries)")
+    if args.json:
+        print_json({"files": summary, "skipped": {k: list(v) for k, v in plan.skipped.items()}})
     return 0
 
 
