@@ -86,3 +86,16 @@ def test_load_project_directory_and_missing(tmp_path: Path) -> None:
     assert load_project(str(tmp_path)).dependencies == ("torch>=2.6", "numpy")
     with pytest.raises(InputError, match="cannot read"):
         load_project(str(tmp_path / "nope.in"))
+
+
+def test_requirements_in_follows_includes(tmp_path: Path) -> None:
+    (tmp_path / "base.in").write_text("numpy>=2\n# comment\n")
+    (tmp_path / "requirements.in").write_text("-r base.in\ntorch==2.7.0\nnumpy>=2\n")
+    project = load_project(str(tmp_path / "requirements.in"))
+    assert project.dependencies == ("numpy>=2", "torch==2.7.0")
+    (tmp_path / "loop.in").write_text("-r loop.in\n")
+    with pytest.raises(InputError, match=r"loop.in:1: '-r loop.in' includes itself"):
+        load_project(str(tmp_path / "loop.in"))
+    (tmp_path / "bad.in").write_text("torch\n-r missing.in\n")
+    with pytest.raises(InputError, match=r"bad.in:2: cannot read missing.in"):
+        load_project(str(tmp_path / "bad.in"))

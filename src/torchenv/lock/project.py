@@ -11,7 +11,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 
@@ -167,12 +167,33 @@ def parse_pyproject(text: str, path: str = "pyproject.toml") -> ProjectInputs:
     return ProjectInputs(path, deps, groups, _settings(path, table), requires_python)
 
 
-def parse_requirements_in(text: str, path: str = "requirements.in") -> ProjectInputs:
-    """Parse requirement lines; options (``-r``, ``--index-url``...) are refused by name."""
+def parse_requirements_in(
+    text: str,
+    path: str = "requirements.in",
+    read: Optional[Callable[[str], str]] = None,
+    _stack: tuple[str, ...] = (),
+) -> ProjectInputs:
+    """Parse requirement lines and ``-r FILE`` includes (read through ``read``, relative
+    to ``path``); index options are refused by name because torchenv routes indexes."""
     deps: list[str] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split(" #", 1)[0].strip()
         if not line or line.startswith("#"):
+            continue
+        if line.startswith(("-r ", "--requirement ", "-r\t")):
+            included = line.split(None, 1)[1].strip()
+            target = str(Path(path).parent / included)
+            if read is None:
+                raise InputError(path, f"cannot follow '-r {included}' here", number)
+            if target in (*_stack, path):
+                raise InputError(path, f"'-r {included}' includes itself", number)
+            try:
+                child_text = read(target)
+            except OSError as error:
+                reason = error.strerror or str(error)
+                raise InputError(path, f"cannot read {included}: {reason}", number) from None
+            child = parse_requirements_in(child_text, target, read, (*_stack, path))
+            deps += [d for d in child.dependencies if d not in deps]
             continue
         if line.startswith("-"):
             raise InputError(
@@ -181,7 +202,9 @@ def parse_requirements_in(text: str, path: str = "requirements.in") -> ProjectIn
                 "indexes itself (use --index-url / --pytorch-index-url)",
                 number,
             )
-        deps.append(_check_requirement(path, line, number))
+        requirement = _check_requirement(path, line, number)
+        if requirement not in deps:  # the same line twice (often via an include) is one
+            deps.append(requirement)
     return ProjectInputs(path, tuple(deps))
 
 
@@ -196,4 +219,6 @@ def load_project(path: str) -> ProjectInputs:
         raise InputError(str(file), f"cannot read: {error.strerror or error}") from None
     if file.suffix == ".toml":
         return parse_pyproject(text, str(file))
-    return parse_requirements_in(text, str(file))
+    return parse_requirements_in(
+        text, str(file), lambda name: Path(name).read_text(encoding="utf-8")
+    )
