@@ -25,6 +25,7 @@ __all__ = [
     "extract_member",
     "find_central_directory",
     "find_metadata_member",
+    "find_metadata_name",
     "local_data_offset",
     "parse_central_directory",
     "read_member_with_ranges",
@@ -158,27 +159,33 @@ def parse_central_directory(data: bytes) -> list[ZipMember]:
     return members
 
 
-def find_metadata_member(members: Sequence[ZipMember], wheel_filename: str) -> ZipMember:
-    """The ``<name>-<version>.dist-info/METADATA`` member of a wheel.
+def find_metadata_name(names: Sequence[str], wheel_filename: str) -> str:
+    """The ``<name>-<version>.dist-info/METADATA`` entry among a wheel's member names.
 
     Prefers the top-level ``.dist-info`` directory whose name matches the wheel's
     project; a wheel with exactly one top-level ``.dist-info`` is accepted as is.
     """
     candidates = [
-        m
-        for m in members
-        if m.name.count("/") == 1
-        and m.name.endswith("/METADATA")
-        and m.name.split("/", 1)[0].endswith(".dist-info")
+        name
+        for name in names
+        if name.count("/") == 1
+        and name.endswith("/METADATA")
+        and name.split("/", 1)[0].endswith(".dist-info")
     ]
     project = canonicalize_name(wheel_filename.split("-", 1)[0])
-    for member in candidates:
-        directory = member.name.split("/", 1)[0][: -len(".dist-info")]
+    for name in candidates:
+        directory = name.split("/", 1)[0][: -len(".dist-info")]
         if canonicalize_name(directory.rsplit("-", 1)[0]) == project:
-            return member
+            return name
     if len(candidates) == 1:
         return candidates[0]
     raise WheelZipError("no .dist-info/METADATA member in the wheel")
+
+
+def find_metadata_member(members: Sequence[ZipMember], wheel_filename: str) -> ZipMember:
+    """The METADATA member of a wheel's central directory (see find_metadata_name)."""
+    wanted = find_metadata_name([m.name for m in members], wheel_filename)
+    return next(m for m in members if m.name == wanted)
 
 
 def local_data_offset(local_header: bytes, member: ZipMember) -> int:

@@ -1,0 +1,127 @@
+"""On-disk cache for index pages and wheel metadata, safe for concurrent processes.
+
+Layout under the cache root (``index-v1/`` so a format change can start afresh)::
+
+    pages/<sha256(url)>            one file: a JSON header line, then the page body
+    metadata/<algo>-<digest>       METADATA by its own hash (PEP 658) or the wheel's hash
+    metadata/url-<sha256(url)>     METADATA of a wheel with no hash at all
+
+Keys are hashes, so URLs (and any credentials in them) never become file names.
+Every write goes through a sibling temporary file and ``os.replace``: two processes
+filling the same cache see whole files or nothing, and the last writer wins with
+identical content.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional, Union
+
+from torchenv._atomic import write_bytes_atomic
+from torchenv.urls import strip_credentials
+
+__all__ = ["CACHE_ENV", "CachedPage", "IndexCache", "default_cache_dir"]
+
+CACHE_ENV = "TORCHENV_CACHE_DIR"
+_LAYOUT = "index-v1"
+
+
+def default_cache_dir(environ: Optional[Mapping[str, str]] = None) -> Path:
+    """``$TORCHENV_CACHE_DIR``, else the platform's user cache dir for torchenv."""
+    env = os.environ if environ is None else environ
+    override = env.get(CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    import platformdirs  # only the client needs it; keep `import torchenv.index` light
+
+    return Path(platformdirs.user_cache_dir("torchenv"))
+
+
+def _key(text: str) -> str:
+    # Credentials are not part of a page's identity: strip them before hashing so a
+    # token rotation does not empty the cache.
+    return hashlib.sha256(strip_credentials(text).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    """A page body as last served, with what is needed to revalidate it."""
+
+    url: str
+    content_type: str
+    body: bytes
+    etag: Optional[str] = None
+    last_modified: Optional[str] = None
+
+
+class IndexCache:
+    """Pages (revalidated by the client) and metadata (immutable, kept forever)."""
+
+    def __init__(self, root: Union[str, os.PathLike[str]]) -> None:
+        self.root = Path(root) / _LAYOUT
+
+    # -- pages ---------------------------------------------------------------
+    def page_path(self, url: str) -> Path:
+        return self.root / "pages" / _key(url)
+
+    def load_page(self, url: str) -> Optional[CachedPage]:
+        try:
+            raw = self.page_path(url).read_bytes()
+        except OSError:
+            return None
+        header_line, sep, body = raw.partition(b"\n")
+        if not sep:
+            return None
+        try:
+            header = json.loads(header_line)
+        except ValueError:
+            return None  # a file from an incompatible version: refetch
+        if not isinstance(header, dict):
+            return None
+        return CachedPage(
+            url=str(header.get("url", url)),
+            content_type=str(header.get("content_type", "")),
+            body=body,
+            etag=header.get("etag"),
+            last_modified=header.get("last_modified"),
+        )
+
+    def store_page(self, page: CachedPage) -> None:
+        header = {
+            "url": strip_credentials(page.url),
+            "content_type": page.content_type,
+            "etag": page.etag,
+            "last_modified": page.last_modified,
+        }
+        data = json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + page.body
+        write_bytes_atomic(self.page_path(page.url), data)
+
+    # -- metadata ------------------------------------------------------------
+    def metadata_path(self, key: str) -> Path:
+        return self.root / "metadata" / key
+
+    @staticmethod
+    def metadata_key(
+        metadata_hashes: Optional[Mapping[str, str]],
+        file_hashes: Mapping[str, str],
+        url: str,
+    ) -> str:
+        """The most stable key available: metadata hash, else wheel hash, else URL."""
+        for hashes, prefix in ((metadata_hashes or {}, "meta"), (file_hashes, "file")):
+            for algorithm in sorted(hashes):
+                return f"{prefix}-{algorithm}-{hashes[algorithm]}"
+        return f"url-{_key(url)}"
+
+    def load_metadata(self, key: str) -> Optional[bytes]:
+        try:
+            return self.metadata_path(key).read_bytes()
+        except OSError:
+            return None
+
+    def store_metadata(self, key: str, data: bytes) -> None:
+        write_bytes_atomic(self.metadata_path(key), data)
