@@ -1,0 +1,470 @@
+"""The index client: project pages, wheel metadata and downloads over HTTP or file://.
+
+- Pages: PEP 691 JSON preferred, PEP 503 HTML accepted; revalidated with ETag /
+  Last-Modified against the cache once per run; ``offline=True`` serves the cache
+  alone. A project the index does not have (404/410) is an empty page (pip's
+  behaviour; cached, so offline runs agree); the resolver reports "no versions".
+- Metadata: the PEP 658 ``.metadata`` file when offered, else HTTP range requests into
+  the wheel (tail, central directory, METADATA member), else a full download, which
+  is reported as a ``warning`` progress event. Hash-checked whenever a hash is known.
+- Robustness: timeouts, connection failures and 5xx are retried with exponential
+  backoff; 4xx are not. Errors name the URL with credentials redacted.
+- Credentials: ``https://user:token@host/simple`` works (and ``~/.netrc`` through
+  httpx's ``trust_env``); links and pages never carry them: the client remembers the
+  credentials per host and sends them again for files on that host.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Optional, TypeVar, Union
+from urllib.parse import unquote, urlsplit
+
+import httpx
+from packaging.utils import canonicalize_name
+
+from torchenv.errors import IndexError_
+from torchenv.index.cache import CachedPage, IndexCache, default_cache_dir
+from torchenv.index.local import file_url_path, local_project_page, local_wheel_metadata
+from torchenv.index.models import Link, ProjectPage
+from torchenv.index.pages import JSON_CONTENT_TYPE, parse_project_page
+from torchenv.index.progress import ProgressCallback, ProgressEvent
+from torchenv.index.wheelzip import (
+    TAIL_BYTES,
+    WheelZipError,
+    find_metadata_name,
+    read_member_with_ranges,
+)
+from torchenv.urls import redact_url, strip_credentials
+
+__all__ = [
+    "ACCEPT",
+    "DEFAULT_TIMEOUT",
+    "IndexClient",
+    "OfflineCacheMiss",
+]
+
+ACCEPT = (
+    "application/vnd.pypi.simple.v1+json, "
+    "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+)
+DEFAULT_TIMEOUT = 30.0
+_CHUNK = 1 << 20
+_T = TypeVar("_T")
+
+
+class OfflineCacheMiss(IndexError_):
+    """Offline mode and the cache lacks what was asked for; ``missing`` lists it all."""
+
+    def __init__(self, missing: Iterable[str]) -> None:
+        self.missing = tuple(sorted({redact_url(m) for m in missing}))
+        super().__init__(f"not in the cache (offline): {', '.join(self.missing)}")
+
+
+class _Transient(Exception):
+    """A failure worth another attempt (5xx)."""
+
+
+def _is_file_url(url: str) -> bool:
+    return url.startswith("file:")
+
+
+def _verify(data_hashes: Mapping[str, str], expected: Mapping[str, str], what: str) -> None:
+    for algorithm, digest in expected.items():
+        actual = data_hashes.get(algorithm)
+        if actual is not None and actual != digest.lower():
+            raise IndexError_(f"{what}: {algorithm} mismatch (expected {digest}, got {actual})")
+
+
+def _digests(data: bytes, expected: Mapping[str, str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for algorithm in expected:
+        if algorithm in hashlib.algorithms_available:
+            found[algorithm] = hashlib.new(algorithm, data).hexdigest()
+    return found
+
+
+def _metadata_from_zip(path: Path, filename: str) -> bytes:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.read(find_metadata_name(archive.namelist(), filename))
+    except (zipfile.BadZipFile, WheelZipError, KeyError) as exc:
+        raise IndexError_(f"{filename}: not a readable wheel ({exc})") from None
+
+
+class IndexClient:
+    """Fetch pages, metadata and files from simple-repository indexes.
+
+    Thread-safe: one shared ``httpx.Client``; parallel work uses up to
+    ``max_workers`` threads. Use as a context manager or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        cache_dir: Optional[Union[str, os.PathLike[str]]] = None,
+        offline: bool = False,
+        transport: Optional[httpx.BaseTransport] = None,
+        max_workers: int = 8,
+        timeout: float = DEFAULT_TIMEOUT,
+        retries: int = 3,
+        progress: Optional[ProgressCallback] = None,
+        *,
+        backoff: float = 0.5,
+        environ: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        root = Path(cache_dir) if cache_dir is not None else default_cache_dir(environ)
+        self.cache = IndexCache(root)
+        self.offline = offline
+        self.max_workers = max(1, max_workers)
+        self.retries = max(0, retries)
+        self.backoff = backoff
+        self._progress = progress
+        self._auth: dict[str, httpx.BasicAuth] = {}
+        # Pages fetched in this process: one revalidation per page per run is enough.
+        self._pages: dict[str, ProjectPage] = {}
+        self._http = httpx.Client(
+            transport=transport,
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=True,
+            trust_env=True,
+            headers={"User-Agent": "torchenv (index client)"},
+            limits=httpx.Limits(
+                max_connections=self.max_workers, max_keepalive_connections=self.max_workers
+            ),
+        )
+
+    # -- lifecycle -----------------------------------------------------------
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> IndexClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    # -- plumbing ------------------------------------------------------------
+    def _emit(self, kind: str, message: str, url: str = "", **sizes: Optional[int]) -> None:
+        if self._progress is not None:
+            self._progress(ProgressEvent(kind, message, redact_url(url), **sizes))
+
+    def _remember_auth(self, url: str) -> str:
+        """Keep ``url``'s credentials for its host; return the URL without them."""
+        parts = urlsplit(url)
+        if parts.username is not None or parts.password is not None:
+            self._auth[f"{parts.scheme}://{parts.hostname}:{parts.port}"] = httpx.BasicAuth(
+                unquote(parts.username or ""), unquote(parts.password or "")
+            )
+        return strip_credentials(url)
+
+    def _auth_for(self, url: str) -> Optional[httpx.BasicAuth]:
+        parts = urlsplit(url)
+        return self._auth.get(f"{parts.scheme}://{parts.hostname}:{parts.port}")
+
+    def _retrying(self, url: str, attempt: Callable[[], _T]) -> _T:
+        """Run ``attempt``; retry transient failures with exponential backoff."""
+        last = ""
+        for number in range(self.retries + 1):
+            try:
+                return attempt()
+            except _Transient as exc:
+                last = str(exc)
+            except httpx.TimeoutException:
+                last = "timed out"
+            except httpx.TransportError as exc:
+                # Messages of transport errors carry no URL; redact anyway in case.
+                last = f"connection failed ({type(exc).__name__}: {exc})"
+                last = last.replace(url, redact_url(url))
+            if number < self.retries:
+                self._emit("retry", f"{last}; retrying ({number + 1}/{self.retries})", url)
+                time.sleep(min(self.backoff * (2**number), 10.0))
+        attempts = self.retries + 1
+        raise IndexError_(
+            f"{redact_url(url)}: {last} (gave up after {attempts} attempt"
+            f"{'s' if attempts != 1 else ''})"
+        )
+
+    def _check_status(self, response: httpx.Response, url: str) -> None:
+        status = response.status_code
+        if status >= 500:
+            raise _Transient(f"HTTP {status}")
+        if status in (401, 403):
+            raise IndexError_(
+                f"{redact_url(url)}: HTTP {status} (authentication required or refused; "
+                "put credentials in the index URL or ~/.netrc)"
+            )
+        if status >= 400:
+            raise IndexError_(f"{redact_url(url)}: HTTP {status}")
+
+    # -- pages ---------------------------------------------------------------
+    @staticmethod
+    def page_url(index_url: str, name: str) -> str:
+        return index_url.rstrip("/") + "/" + canonicalize_name(name) + "/"
+
+    def project_page(self, index_url: str, name: str) -> ProjectPage:
+        """The project's page on ``index_url`` (a simple-API base URL or file:// tree)."""
+        url = self.page_url(index_url, name)
+        memo = self._pages.get(url)
+        if memo is None:
+            memo = self._pages[url] = self._project_page(index_url, name, url)
+        return memo
+
+    def _project_page(self, index_url: str, name: str, url: str) -> ProjectPage:
+        if _is_file_url(url):
+            return local_project_page(index_url, name)
+        clean = self._remember_auth(url)
+        cached = self.cache.load_page(clean)
+        if self.offline:
+            if cached is None:
+                raise OfflineCacheMiss([clean])
+            self._emit("cached", f"{name}: page from cache (offline)", clean)
+            return parse_project_page(cached.body, cached.content_type, cached.url, name)
+        headers = {"Accept": ACCEPT}
+        if cached is not None and cached.etag:
+            headers["If-None-Match"] = cached.etag
+        if cached is not None and cached.last_modified:
+            headers["If-Modified-Since"] = cached.last_modified
+        self._emit("fetch", f"{name}: fetching page", clean)
+
+        def attempt() -> httpx.Response:
+            response = self._http.get(clean, headers=headers, auth=self._auth_for(clean))
+            if response.status_code >= 500:
+                raise _Transient(f"HTTP {response.status_code}")
+            return response
+
+        response = self._retrying(clean, attempt)
+        if response.status_code == 304 and cached is not None:
+            self._emit("cached", "not modified", clean)
+            return parse_project_page(cached.body, cached.content_type, cached.url, name)
+        if response.status_code in (404, 410):
+            # pip's behaviour: an index that lacks a project offers no files for it.
+            # The resolver turns an empty page into "no versions of X on index Y".
+            self._emit("done", f"{name}: not on this index (HTTP {response.status_code})", clean)
+            empty = b'{"meta": {"api-version": "1.0"}, "files": []}'
+            self.cache.store_page(CachedPage(clean, JSON_CONTENT_TYPE, empty))
+            return ProjectPage(canonicalize_name(name), clean, ())
+        self._check_status(response, clean)
+        final_url = strip_credentials(str(response.url))
+        content_type = response.headers.get("content-type", "text/html")
+        # Parse before caching: a truncated or garbage body must not poison the cache.
+        page = parse_project_page(response.content, content_type, final_url, name)
+        self.cache.store_page(
+            CachedPage(
+                url=final_url,
+                content_type=content_type,
+                body=response.content,
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+            )
+        )
+        self._emit("done", f"{name}: {len(page.links)} files", clean)
+        return page
+
+    def prefetch_pages(self, requests: Iterable[tuple[str, str]]) -> list[ProjectPage]:
+        """Pages for many ``(index_url, name)`` pairs in parallel, in the given order.
+
+        Offline, every page missing from the cache is listed in one error.
+        """
+        wanted = list(requests)
+        keys = [f"{i}" for i in range(len(wanted))]
+        results = self._parallel(lambda k: self.project_page(*wanted[int(k)]), keys)
+        return [page for page in results if page is not None]
+
+    def _parallel(self, work: Callable[[str], _T], items: list[str]) -> list[Optional[_T]]:
+        missing: list[str] = []
+
+        def run(item: str) -> Optional[_T]:
+            try:
+                return work(item)
+            except OfflineCacheMiss as exc:
+                missing.extend(exc.missing)
+                return None
+
+        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
+            results = list(pool.map(run, items))
+        if missing:
+            raise OfflineCacheMiss(missing)
+        return results
+
+    # -- metadata ------------------------------------------------------------
+    def wheel_metadata(self, link: Link) -> bytes:
+        """The wheel's METADATA bytes, fetched as cheaply as the index allows."""
+        if not link.is_wheel:
+            raise IndexError_(f"{link.filename}: metadata is only read from wheels")
+        key = self.cache.metadata_key(link.metadata_hashes, link.hashes, link.url)
+        cached = self.cache.load_metadata(key)
+        if cached is not None:
+            return cached
+        if self.offline and not _is_file_url(link.url):
+            raise OfflineCacheMiss([f"metadata of {link.filename} ({link.url})"])
+        data = self._fetch_metadata(link)
+        if link.metadata_hashes:
+            _verify(
+                _digests(data, link.metadata_hashes),
+                link.metadata_hashes,
+                f"{link.filename}.metadata",
+            )
+        self.cache.store_metadata(key, data)
+        return data
+
+    def prefetch_metadata(self, links: Iterable[Link]) -> dict[Link, bytes]:
+        """METADATA for many wheels in parallel (offline: one error lists all misses)."""
+        unique = list(dict.fromkeys(links))
+        by_name = {link.url: link for link in unique}
+        results = self._parallel(lambda url: self.wheel_metadata(by_name[url]), list(by_name))
+        return {by_name[url]: data for url, data in zip(by_name, results) if data is not None}
+
+    def _fetch_metadata(self, link: Link) -> bytes:
+        if _is_file_url(link.url):
+            return local_wheel_metadata(file_url_path(link.url), link.filename)
+        if link.has_metadata:
+            data = self._get_metadata_file(link)
+            if data is not None:
+                return data
+        data = self._metadata_by_range(link)
+        if data is not None:
+            return data
+        self._emit(
+            "warning",
+            f"{link.filename}: no metadata file and no range support; "
+            "downloading the whole file to read its METADATA",
+            link.url,
+        )
+        with tempfile.TemporaryDirectory(prefix="wheel-", dir=self._tmp_root()) as tmp:
+            path = self.download(link, Path(tmp))
+            return _metadata_from_zip(path, link.filename)
+
+    def _tmp_root(self) -> str:
+        root = self.cache.root / "tmp"
+        root.mkdir(parents=True, exist_ok=True)
+        return str(root)
+
+    def _get_metadata_file(self, link: Link) -> Optional[bytes]:
+        url = link.metadata_url
+
+        def attempt() -> Optional[bytes]:
+            response = self._http.get(url, auth=self._auth_for(url))
+            if response.status_code == 404:
+                return None  # the page promised one; fall back to the wheel itself
+            self._check_status(response, url)
+            return response.content
+
+        self._emit("fetch", f"{link.filename}: metadata file", url)
+        return self._retrying(url, attempt)
+
+    def _metadata_by_range(self, link: Link) -> Optional[bytes]:
+        """METADATA through range requests, or None when the server will not do ranges."""
+        url = link.url
+        auth = self._auth_for(url)
+        no_ranges = object()
+
+        def get_range(spec: str) -> Union[bytes, object, tuple[bytes, int]]:
+            headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
+            with self._http.stream("GET", url, headers=headers, auth=auth) as response:
+                if response.status_code in (200, 416) or 400 <= response.status_code < 500:
+                    return no_ranges  # range ignored or refused: do not read the body
+                self._check_status(response, url)
+                body = response.read()
+                total = response.headers.get("content-range", "").rsplit("/", 1)[-1]
+                return body, int(total) if total.isdigit() else -1
+
+        self._emit("fetch", f"{link.filename}: METADATA by range requests", url)
+        first = self._retrying(url, lambda: get_range(f"-{TAIL_BYTES}"))
+        if not isinstance(first, tuple):
+            return None
+        tail, total = first
+        if total < 0:
+            return None
+
+        class _NoRanges(Exception):
+            pass
+
+        def fetch(start: int, end: int) -> bytes:
+            got = self._retrying(url, lambda: get_range(f"{start}-{end - 1}"))
+            if not isinstance(got, tuple) or len(got[0]) != end - start:
+                raise _NoRanges
+            body: bytes = got[0]
+            return body
+
+        try:
+            return read_member_with_ranges(tail, total, fetch, link.filename)
+        except _NoRanges:
+            return None
+        except WheelZipError as exc:
+            raise IndexError_(f"{link.filename}: not a readable wheel ({exc})") from None
+
+    # -- downloads -----------------------------------------------------------
+    def download(
+        self, link: Link, dest: Union[str, os.PathLike[str]], require_hash: bool = False
+    ) -> Path:
+        """Download ``link`` into the directory ``dest`` (created) and verify it.
+
+        Every hash the index published is checked while streaming; on a mismatch
+        nothing is written and :class:`IndexError_` names the file. With
+        ``require_hash`` a link without any hash is refused.
+        """
+        if require_hash and not link.hashes:
+            raise IndexError_(f"{link.filename}: the index publishes no hash for it")
+        target = Path(dest) / link.filename
+        if self.offline and not _is_file_url(link.url):
+            raise OfflineCacheMiss([link.url])
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{target.name}.", suffix=".part", dir=target.parent
+        )
+        os.close(fd)
+        try:
+            if _is_file_url(link.url):
+                digests = self._copy_local(link, tmp_name)
+            else:
+                digests = self._retrying(link.url, lambda: self._stream_to(link, tmp_name))
+            _verify(digests, link.hashes, link.filename)
+            os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp_name)
+            raise
+        return target
+
+    def _hashers(self, link: Link) -> dict[str, hashlib._Hash]:
+        names = {"sha256", *link.hashes}
+        return {n: hashlib.new(n) for n in names if n in hashlib.algorithms_available}
+
+    def _copy_local(self, link: Link, tmp_name: str) -> dict[str, str]:
+        hashers = self._hashers(link)
+        try:
+            with file_url_path(link.url).open("rb") as source, open(tmp_name, "wb") as sink:
+                for chunk in iter(lambda: source.read(_CHUNK), b""):
+                    sink.write(chunk)
+                    for hasher in hashers.values():
+                        hasher.update(chunk)
+        except OSError as exc:
+            raise IndexError_(f"{link.url}: cannot read ({exc.strerror})") from None
+        return {name: hasher.hexdigest() for name, hasher in hashers.items()}
+
+    def _stream_to(self, link: Link, tmp_name: str) -> dict[str, str]:
+        hashers = self._hashers(link)
+        headers = {"Accept-Encoding": "identity"}
+        with self._http.stream(
+            "GET", link.url, headers=headers, auth=self._auth_for(link.url)
+        ) as response:
+            self._check_status(response, link.url)
+            length = response.headers.get("content-length", "")
+            total = int(length) if length.isdigit() else link.size
+            current = 0
+            with open(tmp_name, "wb") as sink:
+                for chunk in response.iter_raw(_CHUNK):
+                    sink.write(chunk)
+                    for hasher in hashers.values():
+                        hasher.update(chunk)
+                    current += len(chunk)
+                    self._emit("download", link.filename, link.url, current=current, total=total)
+        return {name: hasher.hexdigest() for name, hasher in hashers.items()}
