@@ -30,10 +30,15 @@ class YamlNode(NamedTuple):
     position: Position
 
 
-class _Line(NamedTuple):
-    number: int
-    indent: int
-    text: str
+class _Line:
+    """One non-blank line (a plain slotted class: a NamedTuple costs ~0.2 ms to define)."""
+
+    __slots__ = ("indent", "number", "text")
+
+    def __init__(self, number: int, indent: int, text: str) -> None:
+        self.number = number
+        self.indent = indent
+        self.text = text
 
 
 def _strip_comment(text: str) -> str:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from torchenv.check.context import Context
 from torchenv.check.diagnostics import Diagnostic
 from torchenv.check.rules import builds, conda, indexes, python
-from torchenv.check.rules.table import RULES, RuleInfo
+
+if TYPE_CHECKING:
+    from torchenv.check.rules.table import RULES, RuleInfo
 
 __all__ = ["CHECKS", "RULES", "RuleInfo", "run_rules"]
 
@@ -36,3 +39,12 @@ def run_rules(context: Context, codes: frozenset[str]) -> list[Diagnostic]:
         if code in codes:
             found.extend(check(context))
     return found
+
+
+def __getattr__(name: str) -> Any:
+    # The rule titles are only for --list-rules and docs: not imported on every check.
+    if name in ("RULES", "RuleInfo"):
+        from torchenv.check.rules import table
+
+        return getattr(table, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
