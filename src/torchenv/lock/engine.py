@@ -201,13 +201,17 @@ def lock_all(
 
     results: dict[str, list[ResolvedTarget]] = {}
     errors: list[str] = []
-    with ThreadPoolExecutor(max_workers=max_workers) as pool:
-        futures = [pool.submit(run, job) for job in jobs]
-        for job, future in zip(jobs, futures):
-            try:
-                results.setdefault(job[0], []).append(future.result())
-            except ResolutionError as error:
-                errors.append(str(error))
+    try:
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
+            futures = [pool.submit(run, job) for job in jobs]
+            for job, future in zip(jobs, futures):
+                try:
+                    results.setdefault(job[0], []).append(future.result())
+                except ResolutionError as error:
+                    errors.append(str(error))
+    finally:
+        if shared is not source:
+            shared.close()
     if errors:
         raise ResolutionError("\n".join(errors))
     requires_python = request.requires_python or ">=" + min(

@@ -6,6 +6,7 @@ conflict report can say exactly why each file was passed over.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Optional
@@ -36,6 +37,10 @@ def variant_label(version: Version) -> Optional[str]:
     return label if _VARIANT_LABEL.match(label) else None
 
 
+# Every target's evaluator parses the same file names: parse each once per process.
+_parse_wheel_filename = functools.lru_cache(maxsize=65536)(parse_wheel_filename)
+
+
 @dataclass(frozen=True)
 class FileVerdict:
     """A file that fits: its version and how good its best tag is (lower is better)."""
@@ -57,6 +62,9 @@ class LinkEvaluator:
     ) -> None:
         self.target_name = target_name
         self._rank = {tag: i for i, tag in enumerate(tags)}
+        # Computed once: a rejection reason is built for most files of a big page.
+        self._interpreters = frozenset(t.interpreter for t in tags)
+        self._platforms = frozenset(t.platform for t in tags)
         self._python = Version(python_full_version)
         self.variant = variant
 
@@ -65,7 +73,7 @@ class LinkEvaluator:
         if not link.is_wheel:
             return None, "not a wheel (torchenv locks wheels only)"
         try:
-            wheel_name, version, _build, tags = parse_wheel_filename(link.filename)
+            wheel_name, version, _build, tags = _parse_wheel_filename(link.filename)
         except InvalidWheelFilename as error:
             return None, f"bad wheel file name ({error})"
         if wheel_name != canonicalize_name(name):
@@ -88,11 +96,9 @@ class LinkEvaluator:
 
     def _tag_reason(self, tags: frozenset[Tag]) -> str:
         tag = sorted(tags, key=str)[0]
-        interpreters = {t.interpreter for t in self._rank}
-        platforms = {t.platform for t in self._rank}
-        if tag.platform not in platforms:
+        if tag.platform not in self._platforms:
             return f"platform tag {tag.platform} not supported by {self.target_name}"
-        if tag.interpreter not in interpreters:
+        if tag.interpreter not in self._interpreters:
             short = f"{self._python.major}.{self._python.minor}"
             return f"python tag {tag.interpreter} not supported by Python {short}"
         return f"tag {tag} not supported by {self.target_name}"

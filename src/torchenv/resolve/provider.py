@@ -199,6 +199,10 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             ]
             cached.sort(key=lambda c: c.version, reverse=True)
             self._candidates[name] = cached
+            prefetch_metadata = getattr(self._source, "prefetch_metadata", None)
+            if prefetch_metadata is not None:
+                # The newest fitting file is the one resolution usually keeps.
+                prefetch_metadata([c.link for c in cached[:1] if c.link is not None])
         result = []
         for candidate in cached:
             exact = any(candidate.version == p or candidate.version.public == str(p) for p in pins)
@@ -250,7 +254,20 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
                 )
             )
         self._dependencies[key] = result
+        self._prefetch([d.name for d in result if d.name != PYTHON])
         return result
+
+    def _prefetch(self, names: Sequence[NormalizedName]) -> None:
+        """Ask a source that can (SharedSource) to fetch these pages in the background."""
+        prefetch = getattr(self._source, "prefetch_pages", None)
+        if prefetch is None:
+            return
+        by_index: dict[str, list[str]] = {}
+        for name in names:
+            if name not in self._candidates:
+                by_index.setdefault(self._index_for(name), []).append(name)
+        for index, group in by_index.items():
+            prefetch(index, group)
 
     def _marker_applies(self, marker: Marker, extras: frozenset[str]) -> bool:
         for extra in ("", *sorted(extras)):

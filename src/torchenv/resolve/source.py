@@ -9,7 +9,8 @@ resolved in one run fetch each page and each METADATA file once.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol
 
 from packaging.utils import canonicalize_name
@@ -28,36 +29,59 @@ class CandidateSource(Protocol):
 
 
 class SharedSource:
-    """Memoise pages and metadata of another source for the length of one run (thread-safe)."""
+    """Memoise pages and metadata of another source for one run (thread-safe).
 
-    def __init__(self, inner: CandidateSource) -> None:
+    Each page or METADATA file is fetched once even when several resolutions ask for it
+    at the same moment: the first caller starts the fetch, the others wait on its
+    future. ``prefetch_*`` start fetches the resolver will probably need next, so
+    network latency overlaps with resolution instead of adding up.
+    """
+
+    def __init__(self, inner: CandidateSource, max_workers: int = 8) -> None:
         self._inner = inner
-        self._pages: dict[tuple[str, str], ProjectPage] = {}
-        self._metadata: dict[str, bytes] = {}
+        self._pages: dict[tuple[str, str], Future[ProjectPage]] = {}
+        self._metadata: dict[str, Future[bytes]] = {}
         self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="torchenv")
         self.page_fetches = 0
         self.metadata_fetches = 0
 
-    def project_page(self, index_url: str, name: str) -> ProjectPage:
+    def _page_future(self, index_url: str, name: str) -> Future[ProjectPage]:
         key = (index_url.rstrip("/"), canonicalize_name(name))
         with self._lock:
-            page = self._pages.get(key)
-        if page is None:
-            page = self._inner.project_page(index_url, name)
-            with self._lock:
+            future = self._pages.get(key)
+            if future is None:
                 self.page_fetches += 1
-                self._pages[key] = page
-        return page
+                future = self._pool.submit(self._inner.project_page, index_url, name)
+                self._pages[key] = future
+        return future
+
+    def _metadata_future(self, link: Link) -> Future[bytes]:
+        with self._lock:
+            future = self._metadata.get(link.url)
+            if future is None:
+                self.metadata_fetches += 1
+                future = self._pool.submit(self._inner.wheel_metadata, link)
+                self._metadata[link.url] = future
+        return future
+
+    def project_page(self, index_url: str, name: str) -> ProjectPage:
+        return self._page_future(index_url, name).result()
 
     def wheel_metadata(self, link: Link) -> bytes:
-        with self._lock:
-            data = self._metadata.get(link.url)
-        if data is None:
-            data = self._inner.wheel_metadata(link)
-            with self._lock:
-                self.metadata_fetches += 1
-                self._metadata[link.url] = data
-        return data
+        return self._metadata_future(link).result()
+
+    def prefetch_pages(self, index_url: str, names: Iterable[str]) -> None:
+        """Start fetching pages in the background; errors surface when they are read."""
+        for name in names:
+            self._page_future(index_url, name)
+
+    def prefetch_metadata(self, links: Iterable[Link]) -> None:
+        for link in links:
+            self._metadata_future(link)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
 
 
 class MemorySource:
