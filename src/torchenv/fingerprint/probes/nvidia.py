@@ -49,7 +49,9 @@ QUERY_FIELDS = (
     "uuid",
     "pci.bus_id",
 )
-_INVALID_FIELD = re.compile(r'Field "([\w.]+)" is not a valid field to query')
+# Patterns stay strings (``re`` compiles and caches them on first use): a machine without
+# nvidia-smi never needs them, and compiling at import costs every ``detect``.
+_INVALID_FIELD = r'Field "([\w.]+)" is not a valid field to query'
 
 
 # ---------------------------------------------------------------- pure parsers
@@ -127,10 +129,11 @@ class SmiTable(NamedTuple):
     gpus: tuple[SmiGpu, ...] = ()
 
 
-_GPU_ROW = re.compile(
-    r"^\|\s+(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|N/A)\s*\|\s*([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7])"
+_GPU_ROW = (
+    r"^\|\s+(\d+)\s+(.+?)\s+(On|Off|WDDM|TCC|N/A)\s*\|"
+    r"\s*([0-9A-Fa-f]{4,8}:[0-9A-Fa-f]{2}:[0-9A-Fa-f]{2}\.[0-7])"
 )
-_MEMORY = re.compile(r"(\d+)MiB\s*/\s*(\d+)MiB")
+_MEMORY = r"(\d+)MiB\s*/\s*(\d+)MiB"
 
 
 def parse_nvidia_smi_table(text: str) -> SmiTable:
@@ -151,12 +154,12 @@ def parse_nvidia_smi_table(text: str) -> SmiTable:
     gpus: list[SmiGpu] = []
     lines = text.splitlines()
     for position, line in enumerate(lines):
-        row = _GPU_ROW.match(line.strip())
+        row = re.match(_GPU_ROW, line.strip())
         if not row:
             continue
         memory = None
         if position + 1 < len(lines):
-            mem = _MEMORY.search(lines[position + 1])
+            mem = re.search(_MEMORY, lines[position + 1])
             if mem:
                 memory = int(mem.group(2))
         name = row.group(2).strip()
@@ -275,7 +278,7 @@ def _query(path: Optional[str], timeout: float, extra_dirs: Sequence[str], found
     fields = list(QUERY_FIELDS)
     argv = ["nvidia-smi", f"--query-gpu={','.join(fields)}", "--format=csv,nounits"]
     result = run_command(argv, path=path, timeout=timeout, extra_dirs=extra_dirs)
-    rejected = _INVALID_FIELD.search(result.stdout + result.stderr)
+    rejected = re.search(_INVALID_FIELD, result.stdout + result.stderr)
     if rejected and rejected.group(1) == "compute_cap":
         found.notes.append(
             "this driver's nvidia-smi rejects the compute_cap field (driver older than ~510): "
