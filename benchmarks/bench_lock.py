@@ -150,6 +150,39 @@ explicit = true
     return path
 
 
+def compare_with_uv(folder: Path, base: str) -> dict[str, str]:
+    """Per target: "same pins" or the differing packages, torchenv vs uv's output files."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from torchenv.resolve.httpsource import HttpSource
+    from torchenv.resolve.resolver import resolve_target
+    from torchenv.resolve.source import SharedSource
+    from torchenv.targets import parse_target
+
+    source = SharedSource(HttpSource())
+    result = {}
+    for target in TARGETS:
+        resolved = resolve_target(
+            REQUIREMENTS,
+            parse_target(target),
+            "3.11",
+            "cpu",
+            source,
+            base + "/simple",
+            base + "/whl/cpu",
+        )
+        ours = {str(c.name): str(c.version) for c in resolved.packages}
+        theirs = {}
+        for line in (folder / f"uv-{target}.txt").read_text().splitlines():
+            line = line.strip()
+            if "==" in line and not line.startswith(("#", "-")):
+                name, version = line.split("==", 1)
+                theirs[name.strip().lower()] = version.split()[0]
+        differ = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
+        result[target] = f"same {len(ours)} pins" if not differ else "differ: " + ", ".join(differ)
+    source.close()
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -221,6 +254,7 @@ def main() -> int:
             ],
             env,
         )
+        agreement = compare_with_uv(folder, base)
         server.shutdown()
 
     def median(values: list[tuple[float, int]]) -> tuple[float, int]:
@@ -240,6 +274,8 @@ def main() -> int:
     print(f"ratio torchenv / uv warm: {torch_t / warm_t:.2f}  (goal <= 1.0)")
     print(f"ratio torchenv / uv cold: {torch_t / cold_t:.2f}  (goal <= 1.5)")
     print(f"peak RSS goal < 150 MB: {'met' if torch_rss < 150 else 'NOT met'}")
+    for target, verdict in agreement.items():
+        print(f"torchenv vs uv, {target}: {verdict}")
     return 0
 
 
