@@ -30,6 +30,8 @@ from torchenv.lock.pylock import read_lock_document
 WHEELS: list[tuple[str, str, tuple[str, ...]]] = [
     ("simple", "tinydep-1.0-py3-none-any.whl", ()),
     ("simple", "tinydep-1.1-py3-none-any.whl", ()),
+    # Listed without a hash (pages of some mirrors do this): see test_missing_hash.
+    ("simple", "nohash-1.0-py3-none-any.whl", ()),
     # A torch on the default index must never be chosen.
     ("simple", "torch-2.7.0-cp311-cp311-manylinux_2_28_x86_64.whl", ("tinydep",)),
 ]
@@ -66,6 +68,14 @@ targets = ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"]
 python = ["3.11"]
 variants = ["cpu", "cu128"]
 """
+
+
+_ROOTS: dict[str, Path] = {}
+
+
+def server_root(url: str) -> Path:
+    """The folder a test server started by the fixture serves."""
+    return _ROOTS[url]
 
 
 def make_wheel(folder: Path, filename: str, requires: tuple[str, ...]) -> Path:
@@ -108,7 +118,9 @@ def build_index(root: Path) -> None:
             (folder / (filename + ".metadata")).write_bytes(metadata)
             attrs = f' data-core-metadata="sha256={hashlib.sha256(metadata).hexdigest()}"'
         href = filename.replace("+", "%2B")
-        pages.setdefault(folder, []).append(f'<a href="{href}#sha256={sha}"{attrs}>{filename}</a>')
+        if project != "nohash":
+            href += f"#sha256={sha}"
+        pages.setdefault(folder, []).append(f'<a href="{href}"{attrs}>{filename}</a>')
     for folder, anchors in pages.items():
         body = "<!DOCTYPE html><html><body>\n" + "<br/>\n".join(anchors) + "\n</body></html>\n"
         (folder / "index.html").write_text(body)
@@ -128,8 +140,9 @@ def index_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    server.root = root  # type: ignore[attr-defined]
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    _ROOTS[url] = root
+    yield url
     server.shutdown()
 
 
@@ -214,3 +227,18 @@ def test_failing_index_writes_nothing(index_url: str, tmp_path: Path, capsys: An
     message = capsys.readouterr().err
     assert "tinydep>=9" in message
     assert "versions with a file for this target: 1.1, 1.0" in message
+
+
+def test_missing_hash(index_url: str, tmp_path: Path, capsys: Any) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text(PYPROJECT.replace('"tinydep"]', '"nohash"]'))
+    flags = ("--variants", "cpu", "--targets", "linux-x86_64")
+    assert _lock(project, index_url, *flags) == 2
+    assert "nohash-1.0-py3-none-any.whl: the index publishes no sha256" in capsys.readouterr().err
+    assert not list(project.glob("pylock.*"))
+    assert _lock(project, index_url, *flags, "--compute-missing-hashes") == 0
+    document = read_lock_document(str(project / "pylock.cpu.toml"))
+    (wheel,) = next(p for p in document["packages"] if p["name"] == "nohash")["wheels"]
+    served = Path(server_root(index_url)) / "simple" / "nohash" / wheel["name"]
+    assert wheel["hashes"]["sha256"] == hashlib.sha256(served.read_bytes()).hexdigest()
