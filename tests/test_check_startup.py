@@ -1,0 +1,83 @@
+"""The start-up shortcuts in ``check`` give the answers of the stdlib code they replace."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+from torchenv.check import discover
+from torchenv.check.pep508 import _unquote, wheel_name_version
+
+needs_spawn = pytest.mark.skipif(
+    not hasattr(os, "posix_spawnp"), reason="posix_spawnp path (the portable one is subprocess)"
+)
+needs_git = pytest.mark.skipif(shutil.which("git") is None, reason="git not installed")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "torch-2.7.1%2Bcu128",
+        "%",
+        "%2",
+        "%zz%41",
+        "x%E2%82%AC",
+        "%ff%",
+        "café%2B",
+        "",
+        "%%41",
+        "a%c3",
+    ],
+)
+def test_unquote_matches_urllib(text: str) -> None:
+    assert _unquote(text) == unquote(text)
+
+
+def test_wheel_name_version_decodes_escaped_label() -> None:
+    url = "https://download.pytorch.org/whl/cu128/torch-2.7.1%2Bcu128-cp312-cp312-manylinux_2_28_x86_64.whl"
+    assert wheel_name_version(url) == ("torch", "2.7.1+cu128")
+
+
+@needs_git
+def test_git_listing_matches_subprocess(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("ignored/\n")
+    (tmp_path / "ignored").mkdir()
+    (tmp_path / "ignored" / "requirements.txt").write_text("torch\n")
+    (tmp_path / "requirements.txt").write_text("torch\n")
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    subprocess.run(["git", "add", "pyproject.toml"], cwd=tmp_path, check=True)
+    fast = discover._git_files(str(tmp_path))
+    portable = discover._git_output_portable(str(tmp_path))
+    assert portable is not None and fast is not None
+    assert sorted(fast) == sorted(
+        os.path.join(str(tmp_path), n) for n in portable.decode().split("\0") if n
+    )
+    assert not any("ignored" in path for path in fast)
+
+
+@needs_git
+def test_git_listing_outside_a_repository_is_none(tmp_path: Path) -> None:
+    assert discover._git_files(str(tmp_path)) is None
+
+
+@needs_spawn
+def test_git_that_hangs_is_abandoned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = tmp_path / "git"
+    fake.write_text(f"#!/bin/sh\nexec {sys.executable} -c 'import time; time.sleep(30)'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr(discover, "_GIT_TIMEOUT", 0.3)
+    assert discover._git_output(str(tmp_path)) is None
+
+
+@needs_spawn
+def test_missing_git_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert discover._git_output(str(tmp_path)) is None
