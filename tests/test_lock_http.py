@@ -146,6 +146,12 @@ def index_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.shutdown()
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The index client keeps a disk cache; never touch the user's.
+    monkeypatch.setenv("TORCHENV_CACHE_DIR", str(tmp_path / "cache"))
+
+
 def _lock(project: Path, base: str, *extra: str) -> int:
     return main(
         [
@@ -195,6 +201,14 @@ def test_lock_and_install_over_http(index_url: str, tmp_path: Path, capsys: Any)
     assert _lock(project, index_url) == 0
     assert {n: (project / n).read_bytes() for n in names} == first
     assert _lock(project, index_url, "--check") == 0
+    # From the client's disk cache alone (when the client is built in), same bytes.
+    try:
+        import torchenv.index.client  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        assert _lock(project, index_url, "--offline") == 0
+        assert {n: (project / n).read_bytes() for n in names} == first
     assert _lock(project, index_url, "--dry-run") == 0
     assert {n: (project / n).read_bytes() for n in names} == first
 
