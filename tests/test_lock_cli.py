@@ -73,7 +73,7 @@ def test_conflict_exits_2_and_writes_nothing(project: Path, capsys: Any) -> None
     pyproject.write_text(pyproject.read_text().replace('"torchvision"', '"torchvision==0.21.0"'))
     assert _lock(project, "--variants", "cpu") == 2
     err = capsys.readouterr().err
-    assert "torch==2.6.0 (required by torchvision 0.21.0+cpu)" in err
+    assert "the catalog pairs torch 2.7.0 with torchvision 0.22.0" in err
     assert not list(project.glob("pylock.*"))
 
 

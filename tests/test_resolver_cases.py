@@ -78,3 +78,29 @@ def test_pages_shared_across_targets() -> None:
     assert shared.page_fetches == 5
     # Pure-Python wheels are the same file on every target: metadata fetched once each.
     assert shared.metadata_fetches == 3 + 4
+
+
+def test_catalog_pairs_companions_with_an_exact_torch_pin() -> None:
+    # torchvision 0.23.0 here declares no torch pin: only the catalog pairing keeps
+    # torch 2.7.0 with torchvision 0.22.0.
+    source = MemorySource(
+        {
+            PYTORCH + "cpu": {
+                "torch": [{"filename": "torch-2.7.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl"}],
+                "torchvision": [
+                    {"filename": "torchvision-0.23.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl"},
+                    {"filename": "torchvision-0.22.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl"},
+                ],
+            }
+        }
+    )
+    linux = parse_target("linux-x86_64")
+
+    def pins(requested: list[str]) -> dict[str, str]:
+        result = resolve_target(requested, linux, "3.11", "cpu", source, PYPI, PYTORCH + "cpu")
+        return {str(c.name): str(c.version) for c in result.packages}
+
+    assert pins(["torch==2.7.0", "torchvision"])["torchvision"] == "0.22.0+cpu"
+    assert pins(["torch==2.7", "torchvision"])["torchvision"] == "0.22.0+cpu"
+    # No exact torch pin: nothing decided up front.
+    assert pins(["torch>=2.7", "torchvision"])["torchvision"] == "0.23.0+cpu"

@@ -78,8 +78,12 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         environment: Mapping[str, str],
         index_for: Callable[[NormalizedName], str],
         pin_first: Sequence[str] = ("torch",),
+        paired: Optional[Mapping[str, str]] = None,
     ) -> None:
         self._source = source
+        # Companion versions the catalog pairs with an exactly pinned torch
+        # ({"torchvision": "0.22.0"}): an extra constraint besides their METADATA pins.
+        self._paired = dict(paired or {})
         self._evaluator_for = evaluator_for
         self._environment = dict(environment)
         self._index_for = index_for
@@ -132,8 +136,16 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             if s.operator == "==" and "*" not in s.version
         }
         result = []
+        paired = self._paired.get(name) if name != "torch" else None
         for candidate in self._all_candidates(name, pins):
             if candidate.version in bad:
+                continue
+            if paired is not None and candidate.version.public != paired:
+                self._log_once(
+                    name,
+                    f"skipping {name} {candidate.version}: the catalog pairs "
+                    f"torch {self._paired.get('torch', '?')} with {name} {paired}",
+                )
                 continue
             if not all(r.specifier.contains(candidate.version, prereleases=True) for r in wanted):
                 continue
@@ -163,6 +175,11 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             base = SpecifierSet(f"=={candidate.version}")
             dependencies.append(Dependency(candidate.name, base, frozenset(), candidate.identifier))
         return dependencies
+
+    def _log_once(self, name: str, reason: str) -> None:
+        log = self.rejections.setdefault(name, [])
+        if reason not in log:
+            log.append(reason)
 
     def versions_seen(self, name: str) -> list[str]:
         """Versions of ``name`` with a file fitting the target (newest first), if fetched."""

@@ -20,7 +20,7 @@ from torchenv.resolve.provider import PYTHON, Candidate, Dependency, TargetProvi
 from torchenv.resolve.source import CandidateSource
 from torchenv.targets import Target, marker_environment, supported_tags
 
-__all__ = ["ResolvedTarget", "resolve_target"]
+__all__ = ["ResolvedTarget", "paired_companions", "resolve_target"]
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,41 @@ def _top_level(requirements: Sequence[str], environment: dict[str, str]) -> list
             )
         )
     return result
+
+
+def paired_companions(requirements: Sequence[str]) -> dict[str, str]:
+    """torchvision/torchaudio versions the catalog pairs with an exact ``torch==X`` pin.
+
+    Only an exact pin decides the pair up front; with a range, the companions' own
+    ``torch==`` METADATA pins keep them matched while resolving.
+    """
+    from torchenv.catalog import load_catalog
+
+    for text in requirements:
+        requirement = Requirement(text)
+        if canonicalize_name(requirement.name) != "torch":
+            continue
+        exact = [
+            s.version
+            for s in requirement.specifier
+            if s.operator in ("==", "===") and "*" not in s.version
+        ]
+        if not exact:
+            return {}
+        try:
+            release = Version(exact[0]).release
+        except InvalidVersion:
+            return {}
+        # "==2.7" means 2.7.0 (PEP 440 zero padding), not the catalog's "newest 2.7.x".
+        torch = ".".join(str(p) for p in (*release, 0, 0)[:3])
+        catalog = load_catalog()
+        pairs = {"torch": torch}
+        for companion in ("torchvision", "torchaudio"):
+            version = catalog.paired_version(companion, torch)
+            if version is not None:
+                pairs[companion] = version
+        return pairs if len(pairs) > 1 else {}
+    return {}
 
 
 def resolve_target(
@@ -90,7 +125,9 @@ def resolve_target(
     def evaluator_for(name: NormalizedName) -> LinkEvaluator:
         return evaluator_family if name in family else evaluator_other
 
-    provider = TargetProvider(source, evaluator_for, environment, index_for)
+    provider = TargetProvider(
+        source, evaluator_for, environment, index_for, paired=paired_companions(requirements)
+    )
     resolver: Resolver[Dependency, Candidate, str] = Resolver(provider, BaseReporter())
     where = f"{target.platform} / Python {python} / {variant}"
     try:

@@ -81,7 +81,8 @@ class SharedSource:
             self._metadata_future(link)
 
     def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        # Wait for fetches already running: the inner client may be closed right after.
+        self._pool.shutdown(wait=True, cancel_futures=True)
 
 
 class MemorySource:
