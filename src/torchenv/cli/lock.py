@@ -160,8 +160,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.quiet:
         jobs = sum(len(t) for t in plan.variant_targets.values()) * len(request.pythons)
         print(
-            f"resolving {jobs} environments ({', '.join(plan.variant_targets)} x "
-            f"Python {', '.join(request.pythons)})",
+            f"resolving {jobs} environment{'s' if jobs != 1 else ''} "
+            f"({', '.join(plan.variant_targets)} x Python {', '.join(request.pythons)})",
             file=sys.stderr,
         )
     source = _make_source(args)
