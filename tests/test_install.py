@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import subprocess
 import sys
 import zipfile
@@ -178,3 +179,30 @@ def test_variant_blocker(
         assert reason is None
     else:
         assert reason is not None and blocked in reason
+
+
+UV = Path(sys.executable).parent / "uv"
+
+
+@pytest.mark.skipif(not UV.exists(), reason="uv is not installed next to this Python")
+def test_install_with_uv_reads_the_pylock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    wheels = [_make_wheel(tmp_path, "tinyc", "3.0")]
+    document = _document(wheels, [], {})
+    del document["environments"]
+    write_lock(str(tmp_path / "pylock.cpu.toml"), document, "test")
+    venv = tmp_path / "uvvenv"
+    subprocess.run([str(UV), "venv", "-q", "-p", sys.executable, str(venv)], check=True)
+    monkeypatch.setenv("PATH", f"{UV.parent}:{os.environ.get('PATH', '')}")
+    python = venv / "bin" / "python"
+    args = ["install", "--variant", "cpu", "--lock-dir", str(tmp_path), "--python-exe", str(python)]
+    assert main(args) == 0
+    assert "with uv" in capsys.readouterr().out
+    check = subprocess.run(
+        [str(python), "-c", "import tinyc; print(tinyc.VERSION)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert check.stdout.strip() == "3.0"

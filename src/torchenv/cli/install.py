@@ -118,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
         # Exact wheels with hashes and no dependency resolution: the lock already resolved.
         flags = ["--no-deps", "--require-hashes", "-r", str(requirements)]
         if installer == "uv":
-            command = [shutil.which("uv") or "uv", "pip", "install", "--python", python_exe, *flags]
+            # uv reads PEP 751 itself (markers, wheel per platform, hashes verified).
+            uv = shutil.which("uv") or "uv"
+            command = [uv, "pip", "install", "--python", python_exe, "-r", str(path)]
         else:
             command = [python_exe, "-m", "pip", "install", "--no-input", *flags]
         if not args.quiet and not args.json:
