@@ -109,3 +109,22 @@ def test_input_hash_changes_with_inputs() -> None:
 
 def test_default_variants_from_catalog() -> None:
     assert default_variants(["torch==2.7.0"]) == ("cpu", "cu128")
+
+
+def test_several_pythons_get_python_version_markers() -> None:
+    request = LockRequest(
+        ("numpy",), ("linux-x86_64", "windows-x86_64"), ("3.11", "3.12"), ("cpu",), PYPI, PYTORCH
+    )
+    document = _lock(request)["pylock.cpu.toml"]
+    Pylock.from_dict(document).validate()
+    assert len(document["environments"]) == 4
+    assert all("python_version ==" in e for e in document["environments"])
+    numpy = [p for p in document["packages"] if p["name"] == "numpy"]
+    assert len({p["version"] for p in numpy}) == 2
+    # Each environment selects exactly one numpy entry.
+    for target in ("linux-x86_64", "windows-x86_64"):
+        for python in ("3.11", "3.12"):
+            environment = marker_environment(parse_target(target), python)
+            chosen = [p for p in numpy if Marker(p["marker"]).evaluate(environment)]
+            assert len(chosen) == 1, (target, python)
+    assert document["requires-python"] == ">=3.11"
