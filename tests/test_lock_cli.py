@@ -159,3 +159,16 @@ def test_stale_locks_agrees_with_check(project: Path, capsys: Any) -> None:
     pyproject.write_text(pyproject.read_text().replace('"numpy"', '"numpy<2"'))
     assert {s.state for s in stale_locks(str(project), index_url=PYPI)} == {"stale"}
     assert _lock(project, "--check") == 1
+
+
+def test_list_flags_may_be_repeated_or_comma_separated() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    lock_cli.add_arguments(parser)
+    args = parser.parse_args(
+        ["--targets", "linux-x86_64,macos-arm64", "--targets", "windows-x86_64"]
+    )
+    assert args.targets == ["linux-x86_64", "macos-arm64", "windows-x86_64"]
+    args = parser.parse_args(["--python", "3.11", "--python", "3.12", "--variants", "cpu"])
+    assert (args.python, args.variants) == (["3.11", "3.12"], ["cpu"])

@@ -27,12 +27,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="lock a requirements.in instead of pyproject.toml",
     )
     parser.add_argument(
-        "--targets", type=_list, help="comma-separated, e.g. linux-x86_64,macos-arm64"
+        "--targets",
+        action="extend",
+        type=_list,
+        help="comma-separated or repeated, e.g. linux-x86_64,macos-arm64",
     )
     parser.add_argument(
-        "--python", type=_list, help="comma-separated Python versions, e.g. 3.11,3.12"
+        "--python",
+        action="extend",
+        type=_list,
+        help="Python versions, comma-separated or repeated, e.g. 3.11,3.12",
     )
-    parser.add_argument("--variants", type=_list, help="comma-separated, e.g. cpu,cu128,rocm6.4")
+    parser.add_argument(
+        "--variants",
+        action="extend",
+        type=_list,
+        help="comma-separated or repeated, e.g. cpu,cu128,rocm6.4",
+    )
     parser.add_argument(
         "--group",
         action="append",
