@@ -9,8 +9,7 @@ with explicit index routing (torch family pinned to the PyTorch index via
 ``[tool.uv.sources]``); pip runs ``pip install --dry-run --report`` for this machine
 only. Peak RSS is the child's ``ru_maxrss`` from ``os.wait4``.
 
-torchenv reads the mirror with ``torchenv.index.client.IndexClient`` when it exists,
-else with ``torchenv.resolve.httpsource.HttpSource`` (urllib, no disk cache). The
+torchenv reads the mirror with ``torchenv.index.client.IndexClient``. The
 client's disk cache (``TORCHENV_CACHE_DIR``) is fresh for every cold round and shared
 by the warm rounds.
 
@@ -100,14 +99,9 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 def child(base: str) -> None:
     """The torchenv lock run measured by the parent (cpu, four targets, one process)."""
     sys.path.insert(0, str(ROOT / "src"))
-    try:
-        from torchenv.index.client import IndexClient  # type: ignore[import-not-found,unused-ignore]
+    from torchenv.index.client import IndexClient
 
-        source: Any = IndexClient()
-    except ImportError:
-        from torchenv.resolve.httpsource import HttpSource
-
-        source = HttpSource()
+    source: Any = IndexClient()
     from torchenv.lock.engine import LockRequest, lock_all, plan_lock
 
     request = LockRequest(
@@ -155,12 +149,12 @@ explicit = true
 def compare_with_uv(folder: Path, base: str) -> dict[str, str]:
     """Per target: "same pins" or the differing packages, torchenv vs uv's output files."""
     sys.path.insert(0, str(ROOT / "src"))
-    from torchenv.resolve.httpsource import HttpSource
+    from torchenv.index.client import IndexClient
     from torchenv.resolve.resolver import resolve_target
     from torchenv.resolve.source import SharedSource
     from torchenv.targets import parse_target
 
-    source = SharedSource(HttpSource())
+    source = SharedSource(IndexClient())
     result = {}
     for target in TARGETS:
         resolved = resolve_target(

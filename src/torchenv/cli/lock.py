@@ -92,23 +92,9 @@ def _command_line(args: argparse.Namespace, settings: dict[str, Any]) -> str:
 
 def _make_source(args: argparse.Namespace) -> Any:
     """The real index client (network, on-disk cache); tests replace this function."""
-    import importlib
+    from torchenv.index.client import IndexClient
 
-    try:
-        client = importlib.import_module("torchenv.index.client")
-    except ImportError:
-        # Without the httpx client (and its cache) fetch with urllib; offline needs a cache.
-        if args.offline:
-            from torchenv.errors import UsageError
-
-            raise UsageError(
-                "--offline needs the cached index client (torchenv.index.client), "
-                "which this build of torchenv lacks"
-            ) from None
-        from torchenv.resolve.httpsource import HttpSource
-
-        return HttpSource()
-    return client.IndexClient(offline=args.offline)
+    return IndexClient(offline=args.offline)
 
 
 def run(args: argparse.Namespace) -> int:
