@@ -8,7 +8,6 @@ what :func:`torchenv.select.select` chose for each target, without hashes.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Union
@@ -61,26 +60,10 @@ def find_locks(lock_dir: str, variants: Sequence[str]) -> list[str]:
 
 
 def _read(path: str) -> tuple[Any, dict[str, Any]]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover
-        import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
-    from packaging.pylock import Pylock, PylockValidationError
+    """The validated lock and its raw document (for ``[tool.torchenv]``)."""
+    from torchenv.lock.pylock import read_lock_with_document
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InputError(path, f"cannot read: {error.strerror or error}") from None
-    try:
-        data: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise InputError(path, f"not valid TOML: {error}") from None
-    try:
-        lock = Pylock.from_dict(data)
-        lock.validate()
-    except PylockValidationError as error:
-        raise InputError(path, f"not a valid PEP 751 lock: {error}") from None
-    return lock, data
+    return read_lock_with_document(path)
 
 
 def _variant_of(path: str, data: dict[str, Any]) -> str:

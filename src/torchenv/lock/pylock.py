@@ -27,6 +27,8 @@ __all__ = [
     "build_lock",
     "lock_filename",
     "read_lock",
+    "read_lock_document",
+    "read_lock_with_document",
     "render_lock",
     "target_marker",
     "write_lock",
@@ -200,11 +202,15 @@ def _load(path: str) -> dict[str, Any]:
 
 def read_lock(path: str) -> Pylock:
     """Read and validate a PEP 751 file; raise :class:`InputError` naming it."""
-    return _validate(_load(path), path)
+    return read_lock_with_document(path)[0]
 
 
 def read_lock_document(path: str) -> dict[str, Any]:
     """The raw document (keeps ``[tool.torchenv]`` as written)."""
+    return read_lock_with_document(path)[1]
+
+
+def read_lock_with_document(path: str) -> tuple[Pylock, dict[str, Any]]:
+    """The validated lock and the raw document it came from, read and parsed once."""
     data = _load(path)
-    _validate(data, path)
-    return data
+    return _validate(data, path), data
