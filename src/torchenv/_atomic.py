@@ -6,7 +6,10 @@ import contextlib
 import os
 import tempfile
 from pathlib import Path
-from typing import Union
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Union
 
 __all__ = ["write_bytes_atomic", "write_text_atomic"]
 

@@ -8,9 +8,11 @@ through ``--extra-index-url`` merging the two).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from packaging.utils import canonicalize_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = ["PAIRED", "TORCH_FAMILY", "is_torch_family", "torch_family"]
 

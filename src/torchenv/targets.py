@@ -11,11 +11,14 @@ A target is a platform a teammate runs, not this machine: ``linux-x86_64``,
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.errors import UsageError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Optional
+
     from packaging.tags import Tag
 
     from torchenv.fingerprint.model import Fingerprint
@@ -60,7 +63,7 @@ _ARCH_ALIASES = {
 }
 
 
-class Target(NamedTuple):
+class Target(Record):
     """One platform to resolve for; ``backend`` is None when the caller lets torchenv choose.
 
     ``arch`` follows the target-string convention: ``arm64`` on macOS, ``aarch64``

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 from functools import lru_cache
-from typing import Optional, Union
 
 from torchenv.catalog.model import (
     Build,
@@ -22,6 +21,10 @@ from torchenv.catalog.model import (
     catalog_from_dict,
     release_key,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Union
 
 __all__ = [
     "CATALOG_ENV",

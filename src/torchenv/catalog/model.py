@@ -10,12 +10,16 @@ the reference marks unverified (or that were inferred) carry ``verified=False``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from torchenv._record import Record
 
 # eq=False below: catalog objects come from one cached load and compare by identity;
 # skipping the generated __eq__/__hash__ keeps startup fast (each generated method is an
 # exec at import time, and resolve/check start on every invocation).
-from typing import Any, NamedTuple, Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Optional
 
 __all__ = [
     "Build",
@@ -45,7 +49,7 @@ def release_key(version: str) -> tuple[int, ...]:
     return tuple(parts)
 
 
-class Build(NamedTuple):
+class Build(Record):
     """The wheels of one variant of one release for one target platform.
 
     ``python`` lists ABI-style tags (``cp311``, ``cp313t``). ``label`` says whether the
@@ -89,7 +93,7 @@ class Build(NamedTuple):
         return f"torch-{version}{local}-{interpreter}-{abi}-{self.tag_for(python_tag)}.whl"
 
 
-class Variant(NamedTuple):
+class Variant(Record):
     """One backend build of a release: ``cpu``, ``cu128``, ``rocm6.3``, ``xpu``."""
 
     name: str
@@ -124,7 +128,7 @@ class Variant(NamedTuple):
         return build.python if build else ()
 
 
-class Release(NamedTuple):
+class Release(Record):
     """One torch release with its variants, pairing and PyPI default per platform.
 
     ``variants`` is parsed from the JSON on first access: a resolve usually looks at the
@@ -167,7 +171,7 @@ class Release(NamedTuple):
         return tuple(
             self._variant(name)
             for name, raw in self.raw_variants.items()
-            if name == kind or (isinstance(raw, Mapping) and raw.get("kind") == kind)
+            if name == kind or (_is_mapping(raw) and raw.get("kind") == kind)
         )
 
     def _variant(self, name: str) -> Variant:
@@ -203,7 +207,7 @@ class Release(NamedTuple):
         return None
 
 
-class DriverMinimum(NamedTuple):
+class DriverMinimum(Record):
     """NVIDIA driver minimums for one CUDA version (facts §5)."""
 
     cuda: str
@@ -220,7 +224,7 @@ class DriverMinimum(NamedTuple):
         return self.floor_windows if os_name == "windows" else self.floor_linux
 
 
-class Catalog(NamedTuple):
+class Catalog(Record):
     """The whole knowledge base; releases oldest first."""
 
     releases: tuple[Release, ...]
@@ -349,9 +353,18 @@ def _release(data: Mapping[str, Any], where: str, origin: str) -> Release:
     )
 
 
+def _is_mapping(value: Any) -> bool:
+    if isinstance(value, dict):
+        return True
+    # Imported here: collections.abc costs ~2 ms and the packaged JSON only gives dicts.
+    from collections.abc import Mapping
+
+    return isinstance(value, Mapping)
+
+
 def catalog_from_dict(data: Any, origin: str = "") -> Catalog:
     """Build a :class:`Catalog` from the parsed JSON document."""
-    if not isinstance(data, Mapping):
+    if not _is_mapping(data):
         raise CatalogFormatError("catalog: expected an object")
     if data.get("schema") != 1:
         raise CatalogFormatError(f"schema: {data.get('schema')!r} is not supported (expected 1)")

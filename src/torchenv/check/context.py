@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from typing import NamedTuple, Optional
 
-from torchenv.check.knowledge import CatalogLike, ReleaseLike
+from torchenv._record import Record
 from torchenv.check.markers import PLATFORM_ENVIRONMENTS, marker_platforms
 from torchenv.check.model import Document, IndexRef, Position, Requirement
 from torchenv.check.versions import Pin, exact_pin, release_tuple, split_local
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Optional
+
+    from torchenv.check.knowledge import CatalogLike, ReleaseLike
 
 __all__ = [
     "ALL_PLATFORMS",
@@ -69,7 +74,7 @@ def pytorch_index(url: str) -> Optional[tuple[str, Optional[str]]]:
     return None
 
 
-class Route(NamedTuple):
+class Route(Record):
     """The variant a requirement gets and why: ``origin`` is ``label`` (``+cu128``),
     ``url`` (a direct wheel URL), ``source`` (a per-package index), ``index`` (the
     file's ``--index-url``), ``image`` (a Docker image tag), or ``pypi``."""

@@ -5,15 +5,17 @@ ruff-style text or JSON records.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import NamedTuple
-
+from torchenv._record import Record
 from torchenv.check.model import ALL_CODES, Document, Position
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 __all__ = ["Diagnostic", "filter_diagnostics", "format_text", "make", "to_json"]
 
 
-class Diagnostic(NamedTuple):
+class Diagnostic(Record):
     path: str
     line: int
     col: int

@@ -5,7 +5,10 @@ from __future__ import annotations
 import os
 import re
 import time
-from typing import Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["FILE_PATTERN", "discover", "kind_for"]
 

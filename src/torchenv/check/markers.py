@@ -11,7 +11,6 @@ still reaches macOS. A small evaluator, because ``packaging.markers`` drags in
 from __future__ import annotations
 
 import re
-from typing import Optional, Union
 
 __all__ = ["PLATFORM_ENVIRONMENTS", "marker_platforms"]
 
@@ -65,8 +64,12 @@ _TOKEN = re.compile(
     re.VERBOSE,
 )
 
-Truth = Optional[bool]
-_Node = Union[tuple[str, "_Node", "_Node"], tuple[str, str, str, str]]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Union
+
+    Truth = Optional[bool]
+    _Node = Union[tuple[str, "_Node", "_Node"], tuple[str, str, str, str]]
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:

@@ -1,8 +1,9 @@
 """What the readers extract from a file: requirements, indexes, pins, each with a position.
 
-Values are immutable ``NamedTuple``s rather than frozen dataclasses: ``check`` runs on
-every commit, and building a frozen dataclass costs about 1 ms of ``exec`` at import
-(x20 classes) against about 0.1 ms for a NamedTuple.
+Values are immutable :class:`torchenv._record.Record` classes (``NamedTuple`` to type
+checkers) rather than frozen dataclasses: ``check`` runs on every commit, and building
+a frozen dataclass costs about 1 ms of ``exec`` at import (x20 classes), a NamedTuple
+about 0.3 ms plus importing ``typing``, a record almost nothing.
 
 Readers are pure functions from text to a :class:`Document`; the rules only ever see
 these values, so every file kind (requirements, pyproject, environment.yml, pixi,
@@ -11,9 +12,14 @@ pylock, Dockerfile) is judged by the same rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from types import MappingProxyType
-from typing import NamedTuple, Optional
+
+from torchenv._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional
 
 __all__ = [
     "ALL_CODES",
@@ -34,14 +40,14 @@ ALL_CODES = "*"
 """Stands for every code in an ``ignores`` entry (a bare ``# torchenv: ignore``)."""
 
 
-class Position(NamedTuple):
+class Position(Record):
     """1-based line and column in the file the value was read from."""
 
     line: int
     col: int = 1
 
 
-class Requirement(NamedTuple):
+class Requirement(Record):
     """One dependency as written: ``name`` is normalized (lower case, ``-``).
 
     ``specifier`` is PEP 440 text for PyPI requirements and conda match-spec text for
@@ -66,7 +72,7 @@ class Requirement(NamedTuple):
     """None for main dependencies; ``extra:<name>`` / ``group:<name>`` otherwise."""
 
 
-class IndexRef(NamedTuple):
+class IndexRef(Record):
     """An index, find-links location or named source the file declares.
 
     ``role`` is ``index-url`` (replaces the default index), ``extra-index-url`` (merged
@@ -89,7 +95,7 @@ class IndexRef(NamedTuple):
     """PDM ``include_packages`` globs: the only packages this source serves."""
 
 
-class Include(NamedTuple):
+class Include(Record):
     """A ``-r``/``-c`` line: ``target`` is resolved relative to the including file."""
 
     target: str
@@ -97,7 +103,7 @@ class Include(NamedTuple):
     position: Position
 
 
-class PythonPin(NamedTuple):
+class PythonPin(Record):
     """A Python version requirement, as a PEP 440 specifier (``>=3.9``, ``==3.11.*``)."""
 
     specifier: str
@@ -105,14 +111,14 @@ class PythonPin(NamedTuple):
     origin: str
 
 
-class Channel(NamedTuple):
+class Channel(Record):
     """A conda channel, normalized to its short name (``pytorch``, ``conda-forge``)."""
 
     name: str
     position: Position
 
 
-class BaseImage(NamedTuple):
+class BaseImage(Record):
     """A Dockerfile ``FROM``: ``platform`` in torchenv names when ``--platform`` is given."""
 
     image: str
@@ -122,7 +128,7 @@ class BaseImage(NamedTuple):
     stage: int = 0
 
 
-class GpuTarget(NamedTuple):
+class GpuTarget(Record):
     """A GPU the project must run on: by marketing name or by compute capability."""
 
     value: str
@@ -130,7 +136,7 @@ class GpuTarget(NamedTuple):
     is_capability: bool
 
 
-class TargetDecl(NamedTuple):
+class TargetDecl(Record):
     """A ``[tool.torchenv] targets`` entry: ``linux-x86_64-cu128`` -> platform and backend."""
 
     platform: str
@@ -138,7 +144,7 @@ class TargetDecl(NamedTuple):
     position: Position
 
 
-class LockInfo(NamedTuple):
+class LockInfo(Record):
     """What a ``pylock*.toml`` records about its own inputs (``[tool.torchenv]``)."""
 
     input_hash: Optional[str]
@@ -146,7 +152,7 @@ class LockInfo(NamedTuple):
     position: Position
 
 
-class Document(NamedTuple):
+class Document(Record):
     """Everything the rules need from one file."""
 
     path: str

@@ -8,7 +8,12 @@ the rules only need the pieces, not validation of every corner of the grammar.
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional
+
+from torchenv._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["ParsedRequirement", "canonical_name", "parse_requirement", "wheel_name_version"]
 
@@ -22,7 +27,7 @@ def canonical_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-class ParsedRequirement(NamedTuple):
+class ParsedRequirement(Record):
     name: str
     extras: tuple[str, ...]
     specifier: str

@@ -4,21 +4,26 @@ the rest are still checked), resolve includes, run the selected rules, filter.""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
-from typing import NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.check.diagnostics import Diagnostic, filter_diagnostics, make
 from torchenv.check.discover import discover, kind_for
-from torchenv.check.knowledge import CatalogLike
 from torchenv.check.model import Document, Position
 from torchenv.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from typing import Optional
+
+    from torchenv.check.knowledge import CatalogLike
 
 __all__ = ["Report", "check_paths", "read_document"]
 
 _MAX_INCLUDE_DEPTH = 16
 
 
-class Report(NamedTuple):
+class Report(Record):
     files: tuple[str, ...]
     diagnostics: tuple[Diagnostic, ...]
 
@@ -223,11 +228,9 @@ def _judge(
     from torchenv.check.rules import run_rules
 
     if catalog is None:
-        from typing import cast
-
         from torchenv.check.knowledge import LazyCatalog
 
-        catalog = cast(CatalogLike, LazyCatalog())
+        catalog = LazyCatalog()
     found: list[Diagnostic] = []
     includers = _includers(documents, cache)
     for document in documents.values():

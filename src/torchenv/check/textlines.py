@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from typing import NamedTuple
 
+from torchenv._record import Record
 from torchenv.check.model import ALL_CODES, Position
 
 __all__ = ["LineMap", "LogicalLine", "inline_ignores", "join_continuations", "spread_ignores"]
@@ -63,7 +63,7 @@ class LineMap:
         return Position(line + 1, offset - self.starts[line] + 1)
 
 
-class LogicalLine(NamedTuple):
+class LogicalLine(Record):
     """Physical lines joined at ``\\`` continuations, with the map back to positions.
 
     ``spans`` holds ``(offset in text, line number, column of that offset)`` for the

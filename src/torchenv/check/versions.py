@@ -8,7 +8,12 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import NamedTuple, Optional
+
+from torchenv._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = [
     "PYTHON_MINORS",
@@ -30,7 +35,7 @@ _RELEASE = re.compile(r"^v?(\d+(?:\.\d+)*)")
 _CLAUSE = re.compile(r"^(===|==|!=|<=|>=|~=|<|>)\s*(\S+)$")
 
 
-class Pin(NamedTuple):
+class Pin(Record):
     """An exact version pin: ``version`` without local label; ``wildcard`` for ``==2.7.*``."""
 
     version: str

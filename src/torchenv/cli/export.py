@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Optional, Union
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Optional, Union
+
     from torchenv.export.model import ExportPlan
     from torchenv.fingerprint.model import Fingerprint
 

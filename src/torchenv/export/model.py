@@ -7,14 +7,18 @@ only, no hashes); ``locked`` says which, and each format's header says so too.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
+from torchenv._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["DEFAULT_INDEX", "ExportPlan", "PinnedPackage", "Route"]
 
 DEFAULT_INDEX = "https://pypi.org/simple"
 
 
-class Route(NamedTuple):
+class Route(Record):
     """One PyTorch variant and the targets that use it.
 
     ``marker`` selects those targets (``sys_platform == 'linux' and ...``); None when
@@ -29,7 +33,7 @@ class Route(NamedTuple):
     platforms: tuple[str, ...] = ()
 
 
-class PinnedPackage(NamedTuple):
+class PinnedPackage(Record):
     """One requirement line of an export.
 
     ``version`` is None for an unpinned user requirement (``specifier`` then carries
@@ -58,7 +62,7 @@ class PinnedPackage(NamedTuple):
         return f"=={self.version}" if self.version else self.specifier
 
 
-class ExportPlan(NamedTuple):
+class ExportPlan(Record):
     """Everything an exporter needs; URLs never carry credentials."""
 
     python: str

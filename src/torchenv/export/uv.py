@@ -8,15 +8,14 @@ on different platforms are told apart by markers; variants on the same platform
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
+from torchenv._record import Record
 from torchenv.export._text import header, toml_array, toml_str
 from torchenv.export.model import ExportPlan
 
 __all__ = ["UvTables", "index_name", "render_uv", "uv_tables"]
 
 
-class UvTables(NamedTuple):
+class UvTables(Record):
     """The TOML text of each piece, keyed so :mod:`splice` can replace them one by one."""
 
     indexes: tuple[tuple[str, str], ...]  # (name, url)

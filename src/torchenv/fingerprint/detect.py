@@ -12,8 +12,6 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Mapping
-from typing import Any, Callable, Optional, TypeVar
 
 from torchenv.fingerprint.model import (
     Accelerator,
@@ -24,12 +22,15 @@ from torchenv.fingerprint.model import (
     PythonInfo,
 )
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Callable, Optional
+
 __all__ = ["DEFAULT_TIMEOUT", "detect_fingerprint", "normalise_arch", "system_name"]
 
 DEFAULT_TIMEOUT = 2.0
 """Seconds one probe command may take (a hanging ``nvidia-smi`` costs at most this)."""
-
-_T = TypeVar("_T")
 
 
 def system_name(platform: str = sys.platform) -> str:

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from torchenv.errors import InputError
 from torchenv.fingerprint.model import Fingerprint, FingerprintFormatError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["fingerprint_from_args", "load_fingerprint"]
 

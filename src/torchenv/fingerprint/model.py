@@ -1,9 +1,10 @@
 """Typed, frozen fingerprint model and its versioned JSON form (``"schema": 1``).
 
-The values are ``typing.NamedTuple`` classes rather than frozen dataclasses: they are
-just as immutable and typed, but ``detect`` runs on every pre-commit and shell start,
-and importing ``dataclasses`` (which pulls in ``inspect``) plus generating seven frozen
-classes cost about a third of its wall time. Update with ``value._replace(...)``.
+The values are :class:`torchenv._record.Record` classes (``typing.NamedTuple`` to type
+checkers) rather than frozen dataclasses: they are just as immutable and typed, but
+``detect`` runs on every pre-commit and shell start, and importing ``dataclasses`` or
+``typing`` plus generating seven classes cost about a third of its wall time. Update
+with ``value._replace(...)``.
 
 Every fact carries :class:`Evidence`: which probe found it, from which file or command,
 and the raw line it read. ``to_dict``/``from_dict`` round-trip exactly, so a fingerprint
@@ -12,8 +13,12 @@ saved with ``torchenv detect --json`` on one machine drives ``--fingerprint`` el
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, NamedTuple, Optional
+from torchenv._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, Optional
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -37,7 +42,7 @@ class FingerprintFormatError(ValueError):
     """A fingerprint document does not match schema 1; the message names the key."""
 
 
-class Evidence(NamedTuple):
+class Evidence(Record):
     """Where a fact came from.
 
     ``probe`` is the probe's name (``"nvidia.smi"``), ``source`` the file path or the
@@ -60,7 +65,7 @@ class Evidence(NamedTuple):
         )
 
 
-class Device(NamedTuple):
+class Device(Record):
     """One accelerator device (one GPU).
 
     ``compute_capability`` ("8.6") is NVIDIA's, ``gfx`` ("gfx90a") AMD's;
@@ -120,7 +125,7 @@ class Device(NamedTuple):
         )
 
 
-class Accelerator(NamedTuple):
+class Accelerator(Record):
     """One vendor's accelerator stack on the machine.
 
     ``cuda_version`` is the newest CUDA the NVIDIA driver supports ("12.8"), not an
@@ -181,7 +186,7 @@ class Accelerator(NamedTuple):
         )
 
 
-class PythonInfo(NamedTuple):
+class PythonInfo(Record):
     """The interpreter: ``tag`` is the interpreter tag ("cp311"), ``abi`` the ABI tag
     ("cp311", or "cp313t" on a free-threaded build)."""
 
@@ -227,7 +232,7 @@ class PythonInfo(NamedTuple):
         )
 
 
-class Libc(NamedTuple):
+class Libc(Record):
     """The C library: ``family`` is "glibc" or "musl" (None off Linux)."""
 
     family: Optional[str] = None
@@ -241,7 +246,7 @@ class Libc(NamedTuple):
         return cls(_opt_str(data, "family", where), _opt_str(data, "version", where))
 
 
-class Environment(NamedTuple):
+class Environment(Record):
     """Where the interpreter runs: WSL2, a container, Rosetta 2, a Jetson board."""
 
     wsl: bool = False
@@ -271,7 +276,7 @@ class Environment(NamedTuple):
         )
 
 
-class Fingerprint(NamedTuple):
+class Fingerprint(Record):
     """Everything torchenv knows about one machine.
 
     ``arch`` is normalised: ``x86_64``, ``aarch64`` (Linux/Windows Arm), ``arm64``
@@ -345,6 +350,11 @@ class Fingerprint(NamedTuple):
 
 
 def _mapping(value: Any, where: str) -> Mapping[str, Any]:
+    if isinstance(value, dict):
+        return value
+    # Imported here: collections.abc costs ~2 ms and JSON only ever gives dicts.
+    from collections.abc import Mapping
+
     if not isinstance(value, Mapping):
         raise FingerprintFormatError(f"{where}: expected an object")
     return value

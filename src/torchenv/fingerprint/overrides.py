@@ -21,11 +21,14 @@ setting serves every tool):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Optional
 
 from torchenv.fingerprint.model import Accelerator, Device, Evidence, Fingerprint
 from torchenv.fingerprint.probes.nvidia_tables import cuda_for_driver
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional
 
 __all__ = ["OVERRIDE_VARIABLES", "apply_overrides"]
 

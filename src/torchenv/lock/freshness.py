@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.urls import strip_credentials
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
 
 __all__ = ["LockStatus", "input_hash", "is_stale", "lock_input_hash", "stale_locks"]
 
@@ -55,7 +59,7 @@ def is_stale(lock_path: str, expected_hash: str) -> bool:
     return lock_input_hash(lock_path) != expected_hash
 
 
-class LockStatus(NamedTuple):
+class LockStatus(Record):
     """One expected ``pylock.<variant>.toml`` and why it is not fresh."""
 
     path: str

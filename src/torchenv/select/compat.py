@@ -7,10 +7,14 @@ the rule that applied into the reasons (peers decide silently; torchenv says why
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.catalog import DriverMinimum
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
 
 __all__ = [
     "DriverVerdict",
@@ -38,7 +42,7 @@ def sm(capability: str) -> str:
     return f"sm_{major}{minor or '0'}"
 
 
-class KernelVerdict(NamedTuple):
+class KernelVerdict(Record):
     """``status`` is ``"compiled"``, ``"ptx"`` (JIT needed), ``"none"`` or ``"unknown"``."""
 
     status: str
@@ -75,7 +79,7 @@ def check_kernels(
     return KernelVerdict("none", f"no kernels for {sm(capability or '')} (build has {listed})")
 
 
-class DriverVerdict(NamedTuple):
+class DriverVerdict(Record):
     ok: bool
     detail: str
     verified: bool = True

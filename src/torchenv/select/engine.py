@@ -18,8 +18,6 @@ error that names the nearest release that works.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Union
-
 from torchenv.catalog import Catalog, Release, Variant, load_catalog
 from torchenv.catalog.indexes import DEFAULT_PYTORCH_INDEX
 from torchenv.select.compat import check_driver, check_kernels, sm
@@ -30,17 +28,21 @@ from torchenv.select.request import (
     parse_python,
     parse_torch_spec,
 )
-from torchenv.select.state import Candidate, Check, SelectionState, kind_of, variant_order
+from torchenv.select.state import SelectionState, kind_of, variant_order
 from torchenv.targets import Target, parse_target, target_for_fingerprint
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Optional, Union
+
     # Not imported at run time: resolving bare targets never needs the fingerprint model
     # (seven dataclasses), and startup time is part of the product.
     from torchenv.fingerprint.model import Accelerator, Fingerprint
+    from torchenv.select.state import Candidate, Check
+
+    Subject = Union[Target, Fingerprint, str]
 
 __all__ = ["select"]
-
-Subject = Union[Target, "Fingerprint", str]
 
 
 def select(

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional
+from torchenv._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["Rejection", "Selection"]
 
 
-class Rejection(NamedTuple):
+class Rejection(Record):
     """An alternative backend that was considered and why it lost."""
 
     backend: str
@@ -17,7 +21,7 @@ class Rejection(NamedTuple):
         return {"backend": self.backend, "reason": self.reason}
 
 
-class Selection(NamedTuple):
+class Selection(Record):
     """The backend, index and wheel for one target, with reasons.
 
     ``torch`` is the full version as the index lists it, local label included

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import TYPE_CHECKING, NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.errors import UsageError
 from torchenv.targets import BACKEND_PATTERN
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Optional
+
     from packaging.specifiers import SpecifierSet
 
 __all__ = ["CUDA_COMPAT_MODES", "Request", "parse_python", "parse_torch_spec"]
@@ -65,9 +68,9 @@ def parse_torch_spec(text: Optional[str]) -> tuple[Optional[SpecifierSet], Optio
     return spec, label
 
 
-class Request(NamedTuple):
-    """Everything about a selection that is not the machine (immutable; a NamedTuple
-    because it is created per call and cheaper to define at import than a dataclass)."""
+class Request(Record):
+    """Everything about a selection that is not the machine (immutable; a record because
+    it is created per call and cheaper to define at import than a dataclass)."""
 
     spec: Optional[SpecifierSet] = None
     spec_text: str = ""

@@ -7,9 +7,6 @@ on this class.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Optional
-
 from torchenv.catalog import Build, Catalog, Release, Variant
 from torchenv.catalog.indexes import variant_index_url
 from torchenv.select.compat import parse_version_tuple
@@ -18,13 +15,17 @@ from torchenv.select.request import Request
 from torchenv.targets import Target
 from torchenv.urls import strip_credentials
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Optional
+
     from torchenv.fingerprint.model import Fingerprint
 
-__all__ = ["Candidate", "Check", "SelectionState", "kind_of", "variant_order"]
+    Candidate = tuple[Release, Variant, Build]
+    Check = Callable[[Candidate], str]
 
-Candidate = tuple[Release, Variant, Build]
-Check = Callable[[Candidate], str]
+__all__ = ["SelectionState", "kind_of", "variant_order"]
 
 
 class SelectionState:

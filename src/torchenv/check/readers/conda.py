@@ -10,13 +10,16 @@ a requirements file), so they go through the same parser as requirements.txt.
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from torchenv.check.model import Channel, Document, Position, PythonPin, Requirement
 from torchenv.check.readers.requirements import LineItems, parse_pip_line
 from torchenv.check.readers.yamlish import parse_yaml
 from torchenv.check.textlines import LogicalLine, inline_ignores
 from torchenv.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["CONDA_SUBDIRS", "conda_python_specifier", "parse_match_spec", "read_conda"]
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from typing import Optional
 
 from torchenv.check.model import (
     BaseImage,
@@ -32,6 +31,10 @@ from torchenv.check.textlines import (
     spread_ignores,
 )
 from torchenv.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["DOCKER_PLATFORMS", "read_dockerfile"]
 

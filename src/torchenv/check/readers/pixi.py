@@ -9,13 +9,15 @@ workspace that lists ``osx-arm64`` breaks the Mac teammates (pixi#2443).
 
 from __future__ import annotations
 
-from typing import Any, Optional
-
 from torchenv.check.model import Channel, Document, IndexRef, Position, PythonPin, Requirement
 from torchenv.check.pep508 import canonical_name
 from torchenv.check.readers.conda import CONDA_SUBDIRS, conda_python_specifier
 from torchenv.check.readers.tomlfile import TomlFile, load_toml
 from torchenv.check.textlines import inline_ignores
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["pixi_platforms", "read_pixi"]
 

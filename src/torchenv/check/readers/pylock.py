@@ -5,14 +5,16 @@ about the lock's inputs (for the staleness rule).
 
 from __future__ import annotations
 
-from typing import Optional
-
 from torchenv.check.markers import marker_platforms
 from torchenv.check.model import Document, IndexRef, LockInfo, PythonPin, Requirement
 from torchenv.check.pep508 import canonical_name
 from torchenv.check.readers.tomlfile import load_toml
 from torchenv.check.textlines import inline_ignores
 from torchenv.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["read_pylock"]
 

@@ -9,8 +9,6 @@ from pytorch-cpu elsewhere" as separate facts.
 
 from __future__ import annotations
 
-from typing import Any, Optional
-
 from torchenv.check.markers import PLATFORM_ENVIRONMENTS, marker_platforms
 from torchenv.check.model import (
     Document,
@@ -26,6 +24,10 @@ from torchenv.check.readers.tomlfile import TomlFile, load_toml
 from torchenv.check.textlines import inline_ignores
 from torchenv.check.versions import poetry_to_pep440
 from torchenv.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 __all__ = ["read_pyproject", "target_declarations", "torchenv_settings"]
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 import sys
-from typing import Any, Optional
 
 from torchenv.check.model import Position
-from torchenv.check.readers.tomlpos import KeyPath, locate
+from torchenv.check.readers.tomlpos import locate
 from torchenv.errors import InputError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
+
+    from torchenv.check.readers.tomlpos import KeyPath
 
 __all__ = ["TomlFile", "load_toml"]
 

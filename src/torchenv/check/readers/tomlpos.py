@@ -9,14 +9,16 @@ It trusts that ``tomllib`` already accepted the text, so it does not validate.
 
 from __future__ import annotations
 
-from typing import Union
-
 from torchenv.check.model import Position
 from torchenv.check.textlines import LineMap
 
-__all__ = ["KeyPath", "locate"]
+__all__ = ["locate"]
 
-KeyPath = tuple[Union[str, int], ...]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Union
+
+    KeyPath = tuple[Union[str, int], ...]
 
 _BARE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Any
-
 from torchenv.check.context import Context
 from torchenv.check.diagnostics import Diagnostic
 from torchenv.check.rules import builds, conda, indexes, python
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from typing import Any
+
     from torchenv.check.rules.table import RULES, RuleInfo
 
 __all__ = ["CHECKS", "RULES", "RuleInfo", "run_rules"]

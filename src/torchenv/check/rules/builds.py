@@ -3,12 +3,8 @@ companion pairing (TE004) and variants (TE005), GPU coverage (TE015)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Optional
-
 from torchenv.check.context import PAIRED_PACKAGES, Context, Route
 from torchenv.check.diagnostics import Diagnostic, make
-from torchenv.check.knowledge import ReleaseLike
 from torchenv.check.model import BaseImage, Position, Requirement
 from torchenv.check.rules.common import (
     CONDA_NAMES,
@@ -19,6 +15,13 @@ from torchenv.check.rules.common import (
     words,
 )
 from torchenv.check.versions import release_tuple, split_local
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Optional
+
+    from torchenv.check.knowledge import ReleaseLike
 
 __all__ = [
     "accelerator_for_platform",

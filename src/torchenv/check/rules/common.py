@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Optional
-
 from torchenv.check.context import Context
-from torchenv.check.knowledge import ReleaseLike, VariantLike
 from torchenv.check.model import Requirement
 from torchenv.check.versions import split_local
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Optional
+
+    from torchenv.check.knowledge import ReleaseLike, VariantLike
 
 __all__ = [
     "CONDA_NAMES",

@@ -3,13 +3,15 @@ channel (TE011), a CUDA version the pinned pytorch was not built for (TE012)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Optional
-
 from torchenv.check.context import Context
 from torchenv.check.diagnostics import Diagnostic, make
 from torchenv.check.model import Requirement
 from torchenv.check.versions import conda_pin, release_tuple
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Optional
 
 __all__ = ["cuda_not_built", "cuda_with_cpuonly", "deprecated_channel"]
 

@@ -4,11 +4,13 @@ come from (TE008), and a PyTorch index with torch left unpinned (TE009)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from torchenv.check.context import Context, pytorch_index
 from torchenv.check.diagnostics import Diagnostic, make
 from torchenv.check.model import IndexRef
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 __all__ = ["extra_index_url", "local_pin_without_index", "non_explicit_index", "unpinned_torch"]
 

@@ -10,13 +10,16 @@ platform the lock's ``environments`` cover, extras and dependency groups are ski
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import Optional
 
 from torchenv.check.diagnostics import Diagnostic, make
 from torchenv.check.markers import marker_platforms
 from torchenv.check.model import Document, Position, Requirement
 from torchenv.check.versions import satisfies
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Optional
 
 __all__ = ["stale_lock"]
 

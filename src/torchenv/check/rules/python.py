@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Optional
-
 from torchenv.check.context import Context
 from torchenv.check.diagnostics import Diagnostic, make
-from torchenv.check.knowledge import ReleaseLike
 from torchenv.check.model import PythonPin, Requirement
 from torchenv.check.versions import python_minors
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Optional
+
+    from torchenv.check.knowledge import ReleaseLike
 
 __all__ = ["python_out_of_range"]
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from torchenv._record import Record
 
 __all__ = ["RULES", "RuleInfo"]
 
 
-class RuleInfo(NamedTuple):
+class RuleInfo(Record):
     code: str
     name: str
     title: str

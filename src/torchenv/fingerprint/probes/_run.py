@@ -10,15 +10,20 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
-from typing import NamedTuple, Optional
+
+from torchenv._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
 
 __all__ = ["CommandResult", "find_executable", "run_command"]
 
 _WINDOWS = sys.platform == "win32"
 
 
-class CommandResult(NamedTuple):
+class CommandResult(Record):
     """What running one command produced; ``status`` is ok, missing, timeout or error."""
 
     argv: tuple[str, ...]

@@ -11,11 +11,15 @@ driver version: ``/sys/module/amdgpu/version`` or rocminfo's "ROCk module versio
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
 from torchenv.fingerprint.probes._fs import list_dir, read_text
 from torchenv.fingerprint.probes._run import run_command
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = [
     "RocmAgent",
@@ -63,7 +67,7 @@ def parse_rocm_agent_enumerator(text: str) -> list[str]:
     ]
 
 
-class RocmAgent(NamedTuple):
+class RocmAgent(Record):
     gfx: str
     marketing_name: Optional[str]
 

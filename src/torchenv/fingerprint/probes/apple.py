@@ -10,18 +10,22 @@ hw.optional.arm64`` (1 on Apple Silicon hardware), ``sysctl -n sysctl.proc_trans
 from __future__ import annotations
 
 import re
-from typing import NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
 from torchenv.fingerprint.probes._fs import read_text, under
 from torchenv.fingerprint.probes._run import run_command
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["AppleFacts", "mps_supported", "parse_system_version_plist", "probe_apple"]
 
 _PLIST = "/System/Library/CoreServices/SystemVersion.plist"
 
 
-class AppleFacts(NamedTuple):
+class AppleFacts(Record):
     os_version: Optional[str]
     rosetta: bool
     apple_silicon: bool

@@ -10,11 +10,14 @@ as an XPU, which sends laptops with integrated graphics to XPU wheels they canno
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
-
+from torchenv._record import Record
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
 from torchenv.fingerprint.probes._fs import exists, list_dir, read_text
 from torchenv.fingerprint.probes._run import find_executable
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["PciDisplay", "is_integrated", "level_zero_evidence", "probe_intel", "scan_pci_displays"]
 
@@ -26,7 +29,7 @@ _LEVEL_ZERO_LIBS = (
 )
 
 
-class PciDisplay(NamedTuple):
+class PciDisplay(Record):
     address: str
     vendor: int
     device: int

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from typing import NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.fingerprint.model import Environment, Evidence, Libc
 from torchenv.fingerprint.probes._fs import exists, list_dir, read_text, under
 from torchenv.fingerprint.probes._run import run_command
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional
 
 __all__ = [
     "LinuxFacts",
@@ -32,7 +36,7 @@ __all__ = [
 ]
 
 
-class LinuxFacts(NamedTuple):
+class LinuxFacts(Record):
     os_version: Optional[str]
     libc: Libc
     environment: Environment

@@ -17,15 +17,18 @@ Sources, in order (the first that answers wins, later ones fill gaps):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Optional
 
+from torchenv._record import Record
 from torchenv.fingerprint.model import Accelerator, Device, Evidence
 from torchenv.fingerprint.probes._fs import list_dir, read_text, under
 from torchenv.fingerprint.probes._run import run_command
 from torchenv.fingerprint.probes.nvidia_tables import capability_for_name, cuda_for_driver
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Any, Callable, Optional
+
     from torchenv.fingerprint.probes.nvml import NvmlReport
 
 __all__ = [
@@ -111,7 +114,7 @@ def parse_nvidia_smi_csv(text: str, fields: Sequence[str] = QUERY_FIELDS) -> lis
     return result
 
 
-class SmiGpu(NamedTuple):
+class SmiGpu(Record):
     number: int
     name: str
     pci_bus_id: Optional[str]
@@ -119,7 +122,7 @@ class SmiGpu(NamedTuple):
     truncated: bool
 
 
-class SmiTable(NamedTuple):
+class SmiTable(Record):
     """The plain ``nvidia-smi`` table: header versions and one entry per GPU."""
 
     driver_version: Optional[str] = None

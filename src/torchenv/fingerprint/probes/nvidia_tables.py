@@ -14,7 +14,10 @@
 from __future__ import annotations
 
 import re
-from typing import Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["capability_for_name", "cuda_for_driver"]
 

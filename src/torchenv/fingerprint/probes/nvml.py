@@ -10,8 +10,13 @@ from __future__ import annotations
 
 import ctypes
 import sys
-from collections.abc import Sequence
-from typing import Any, Callable, NamedTuple, Optional
+
+from torchenv._record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, Callable, Optional
 
 __all__ = ["NvmlDevice", "NvmlReport", "default_nvml_loader", "read_nvml", "cuda_version_text"]
 
@@ -29,7 +34,7 @@ class _Memory(ctypes.Structure):
     ]
 
 
-class NvmlDevice(NamedTuple):
+class NvmlDevice(Record):
     number: int
     name: Optional[str]
     compute_capability: Optional[str]
@@ -37,7 +42,7 @@ class NvmlDevice(NamedTuple):
     uuid: Optional[str]
 
 
-class NvmlReport(NamedTuple):
+class NvmlReport(Record):
     """What NVML said; ``error`` is set when it could not be used at all."""
 
     library: str

@@ -10,9 +10,12 @@ explicit macOS versions.
 from __future__ import annotations
 
 import sys
-from typing import Optional
 
 from torchenv.fingerprint.model import Evidence, PythonInfo
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 __all__ = ["interpreter_arch", "platform_tags_for", "probe_python", "python_info_from"]
 
