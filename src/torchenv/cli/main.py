@@ -1,18 +1,23 @@
-"""Entry point: argparse wiring and error handling shared by every command.
+"""Entry point: command dispatch and the error handling every command shares.
 
 Each command lives in ``torchenv.cli.<command>`` and exposes ``add_arguments(parser)``
 and ``run(args) -> int``. Those modules import only the standard library at module
-level so that building the parser (and ``--help``) stays instant; the work they do
-imports its modules inside ``run``.
+level so that declaring options (and ``--help``) stays instant; the work they do
+imports its modules inside ``run``. A plain command line is parsed by
+:mod:`torchenv.cli.fastargs` from the same declarations; anything else, ``--help`` and
+errors included, goes to argparse (:mod:`torchenv.cli.parser`).
 """
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import sys
-from collections.abc import Sequence
-from typing import Optional
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
+    from collections.abc import Sequence
+    from typing import Any, Optional
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -28,33 +33,9 @@ COMMANDS: dict[str, str] = {
 }
 
 
-def _command_module(name: str) -> str:
+def command_module(name: str) -> str:
+    """The module implementing command ``name``."""
     return "torchenv.cli." + name.replace("-", "_")
-
-
-class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter without its ``import shutil``.
-
-    argparse builds a formatter on every ``add_argument`` and the stock one imports
-    ``shutil`` (with bz2 and lzma) just to read the terminal width: ~3 ms on every
-    ``detect``/``check`` start. ``COLUMNS`` and ``os.get_terminal_size`` give the same.
-    """
-
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=_terminal_width())
-
-
-def _terminal_width() -> int:
-    import os
-
-    try:
-        return int(os.environ["COLUMNS"]) - 2
-    except (KeyError, ValueError):
-        pass
-    try:
-        return os.get_terminal_size(sys.__stdout__.fileno()).columns - 2 if sys.__stdout__ else 78
-    except (OSError, ValueError, AttributeError):
-        return 78
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -79,31 +60,10 @@ def add_common_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def build_parser(only: Optional[str] = None) -> argparse.ArgumentParser:
-    """The full parser, or with ``only`` just that command's sub-parser.
+    """The argparse parser (see :func:`torchenv.cli.parser.build_parser`)."""
+    from torchenv.cli.parser import build_parser as build
 
-    Building one sub-parser instead of seven keeps start-up cost off ``detect`` and
-    ``check``, which pre-commit runs on every commit; ``--help`` and errors in the
-    command name still get the full parser.
-    """
-    from torchenv import __version__
-
-    parser = argparse.ArgumentParser(
-        prog="torchenv",
-        description="Which PyTorch wheel does this machine need? Detect, resolve, lock, check.",
-        formatter_class=_HelpFormatter,
-    )
-    parser.add_argument("--version", action="version", version=f"torchenv {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name, summary in COMMANDS.items():
-        if only is not None and name != only:
-            continue
-        module = importlib.import_module(_command_module(name))
-        command_parser = sub.add_parser(
-            name, help=summary, description=summary, formatter_class=_HelpFormatter
-        )
-        add_common_arguments(command_parser)
-        module.add_arguments(command_parser)
-    return parser
+    return build(only)
 
 
 def _requested_command(argv: Sequence[str]) -> Optional[str]:
@@ -111,6 +71,16 @@ def _requested_command(argv: Sequence[str]) -> Optional[str]:
     if argv and argv[0] in COMMANDS:
         return argv[0]
     return None
+
+
+def _parse_plain(command: str, arguments: list[str]) -> Any:
+    """The command line parsed without argparse, or ``None`` when argparse must see it."""
+    from torchenv.cli.fastargs import OptionRecorder, parse_plain
+
+    recorder = OptionRecorder()
+    add_common_arguments(recorder)  # type: ignore[arg-type]  # duck-typed parser
+    importlib.import_module(command_module(command)).add_arguments(recorder)
+    return parse_plain(command, arguments[1:], recorder)
 
 
 # Commands that finish in milliseconds and allocate little: the cyclic garbage collector
@@ -126,12 +96,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         import gc
 
         gc.disable()
-    parser = build_parser(only=_requested_command(arguments))
-    args = parser.parse_args(arguments)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return 2
-    module = importlib.import_module(_command_module(args.command))
+    command = _requested_command(arguments)
+    args = _parse_plain(command, arguments) if command is not None else None
+    if args is None:
+        parser = build_parser(only=command)
+        args = parser.parse_args(arguments)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return 2
+    module = importlib.import_module(command_module(args.command))
     try:
         code: int = module.run(args)
     except TorchenvError as error:

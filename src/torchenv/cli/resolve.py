@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
-from typing import TYPE_CHECKING, Any, Optional
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
+    from typing import Any, Optional
+
     from torchenv.select import Selection
 
 __all__ = ["add_arguments", "format_selection", "project_index_url", "run"]
