@@ -81,3 +81,89 @@ def test_git_that_hangs_is_abandoned(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_missing_git_is_none(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     assert discover._git_output(str(tmp_path)) is None
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "pyproject.toml",
+        "pixi.toml",
+        "pylock.toml",
+        "pylock.cu128.toml",
+        "pylock..toml",
+        "pylock.x.toml.bak",
+        "environment.yml",
+        "environment-gpu.yaml",
+        "environment.txt",
+        "Dockerfile",
+        "dockerfile.gpu",
+        "app.Dockerfile",
+        "Containerfile",
+        "containerfile",
+        "requirements.txt",
+        "requirements-dev.in",
+        "dev-requirements.txt",
+        "constraints.txt",
+        "requirements.txt.orig",
+        "setup.cfg",
+        "Requirements.txt",
+        "requirements",
+        "x.in",
+    ],
+)
+def test_kind_by_name_matches_the_regexes_it_replaced(name: str) -> None:
+    """discover's string tests give the answers of the per-kind regexes they replaced."""
+    import re
+
+    replaced = (
+        (re.compile(r"^pyproject\.toml$"), "pyproject"),
+        (re.compile(r"^pixi\.toml$"), "pixi"),
+        (re.compile(r"^pylock(\.[^/]+)?\.toml$"), "pylock"),
+        (re.compile(r"^environment[^/]*\.ya?ml$"), "conda"),
+        (re.compile(r"^(Dockerfile.*|.*\.Dockerfile|Containerfile)$", re.IGNORECASE), "dockerfile"),
+        (re.compile(r"^(requirements.*|.*requirements|constraints.*)\.(txt|in)$"), "requirements"),
+    )
+    expected = next((kind for pattern, kind in replaced if pattern.match(name)), None)
+    assert discover.kind_for(os.path.join("sub", name)) == expected, name
+
+
+@needs_git
+def test_discovery_started_before_imports_gives_discover_result(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / "requirements.txt").write_text("torch==2.7.1\n")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "pyproject.toml").write_text("[project]\nname='x'\n")
+    (tmp_path / "notes.txt").write_text("x\n")
+    pending = discover.Discovery(str(tmp_path))
+    assert pending.files() == discover.discover(str(tmp_path))
+    assert [os.path.relpath(f, tmp_path) for f in pending.files()] == [
+        "requirements.txt",
+        os.path.join("sub", "pyproject.toml"),
+    ]
+
+
+def test_cli_exit_skips_teardown_but_keeps_output_and_code(tmp_path: Path) -> None:
+    """`check` ends with os._exit: its output must be flushed and its exit code kept."""
+    lines = "".join(f"torch==2.7.{n}\n" for n in range(2000))  # more than a pipe buffer
+    (tmp_path / "requirements.txt").write_text(lines)
+    result = subprocess.run(
+        [sys.executable, "-m", "torchenv", "check", "--format", "json", "requirements.txt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    import json
+
+    assert result.returncode == 1
+    assert len(json.loads(result.stdout)) >= 1997  # 2.7.3 and later were never released
+    head = subprocess.run(
+        f"{sys.executable} -m torchenv check requirements.txt | head -1",
+        shell=True,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert head.stdout.count("\n") == 1
+    assert "Traceback" not in head.stderr and "Exception ignored" not in head.stderr

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 else:
     from operator import itemgetter
 
+    _MISSING = object()
+
     class _RecordMeta(type):
         """Turns the annotated class body of a ``Record`` subclass into tuple fields."""
 
@@ -61,6 +63,7 @@ else:
             namespace["__slots__"] = ()
             namespace["_fields"] = fields
             namespace["_field_defaults"] = defaults
+            namespace["_template"] = {field: defaults.get(field, _MISSING) for field in fields}
             namespace["__match_args__"] = fields
             return super().__new__(mcls, name, bases, namespace, **kwargs)
 
@@ -82,6 +85,7 @@ else:
         __slots__ = ()
         _fields = ()
         _field_defaults = {}  # noqa: RUF012 (replaced per subclass by the metaclass)
+        _template = {}  # noqa: RUF012 (field -> default or _MISSING, per subclass)
 
         def __new__(cls, *args, **kwargs):
             fields = cls._fields
@@ -91,20 +95,20 @@ else:
                 raise TypeError(
                     f"{cls.__name__}() takes {len(fields)} arguments but {len(args)} were given"
                 )
-            values = list(args)
-            defaults = cls._field_defaults
-            for field in fields[len(args) :]:
+            # One C-level dict merge instead of a Python loop over the fields: records
+            # are built by the thousand while check reads a repository.
+            merged = {**cls._template, **kwargs}
+            for field, value in zip(fields, args):
                 if field in kwargs:
-                    values.append(kwargs.pop(field))
-                elif field in defaults:
-                    values.append(defaults[field])
-                else:
-                    raise TypeError(f"{cls.__name__}() missing required argument: {field!r}")
-            if kwargs:
-                extra = next(iter(kwargs))
-                if extra in fields:
-                    raise TypeError(f"{cls.__name__}() got multiple values for argument {extra!r}")
+                    raise TypeError(f"{cls.__name__}() got multiple values for argument {field!r}")
+                merged[field] = value
+            if len(merged) != len(fields):
+                extra = next(name for name in kwargs if name not in cls._template)
                 raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {extra!r}")
+            values = tuple(merged.values())
+            if _MISSING in values:
+                missing = fields[values.index(_MISSING)]
+                raise TypeError(f"{cls.__name__}() missing required argument: {missing!r}")
             return tuple.__new__(cls, values)
 
         @classmethod

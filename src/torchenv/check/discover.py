@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import re
 import time
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional
 
-__all__ = ["FILE_PATTERN", "discover", "kind_for"]
+__all__ = ["FILE_PATTERN", "Discovery", "discover", "kind_for"]
 
 # Also the `files:` pattern of the pre-commit hook (kept in sync by a test).
 FILE_PATTERN = (
@@ -18,25 +17,42 @@ FILE_PATTERN = (
     r"|pyproject\.toml|environment[^/]*\.ya?ml|pylock(\.[^/]+)?\.toml|pixi\.toml"
     r"|Dockerfile[^/]*|[^/]*\.Dockerfile|Containerfile)$"
 )
-_KINDS = (
-    (re.compile(r"^pyproject\.toml$"), "pyproject"),
-    (re.compile(r"^pixi\.toml$"), "pixi"),
-    (re.compile(r"^pylock(\.[^/]+)?\.toml$"), "pylock"),
-    (re.compile(r"^environment[^/]*\.ya?ml$"), "conda"),
-    (re.compile(r"^(Dockerfile.*|.*\.Dockerfile|Containerfile)$", re.IGNORECASE), "dockerfile"),
-    (re.compile(r"^(requirements.*|.*requirements|constraints.*)\.(txt|in)$"), "requirements"),
-)
 _SKIP_DIRS = {".git", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".pixi"}
 
 
 def kind_for(path: str) -> Optional[str]:
     """The reader for a file name, or None when ``check`` does not know the kind."""
     name = os.path.basename(path)
-    for pattern, kind in _KINDS:
-        if pattern.match(name):
-            return kind
+    kind = _kind_of_name(name)
+    if kind is not None:
+        return kind
     parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
     if parent == "requirements" and name.endswith((".txt", ".in")):
+        return "requirements"
+    return None
+
+
+def _kind_of_name(name: str) -> Optional[str]:
+    # String tests rather than regexes: this runs for every file in the repository,
+    # and compiling six patterns cost more than the tests themselves.
+    if name == "pyproject.toml":
+        return "pyproject"
+    if name == "pixi.toml":
+        return "pixi"
+    if name.startswith("pylock.") and name.endswith(".toml"):
+        middle = name[len("pylock") : -len(".toml")]  # "" or ".<name>"
+        if not middle or len(middle) >= 2:
+            return "pylock"
+    if name.startswith("environment") and name.endswith((".yml", ".yaml")):
+        return "conda"
+    lower = name.lower()
+    if lower.startswith("dockerfile") or lower.endswith(".dockerfile") or lower == "containerfile":
+        return "dockerfile"
+    stem, dot, extension = name.rpartition(".")
+    is_requirements_name = stem.startswith(("requirements", "constraints")) or stem.endswith(
+        "requirements"
+    )
+    if dot and extension in ("txt", "in") and is_requirements_name:
         return "requirements"
     return None
 
@@ -46,60 +62,86 @@ _GIT_TIMEOUT = 10.0
 
 
 def _git_files(root: str) -> Optional[list[str]]:
-    output = _git_output(root) if hasattr(os, "posix_spawnp") else _git_output_portable(root)
-    if output is None:
-        return None
-    names = output.decode("utf-8", "surrogateescape").split("\0")
-    return [os.path.join(root, n) if root != "." else n for n in names if n]
+    return _GitListing(root).files()
 
 
 def _git_output(root: str) -> Optional[bytes]:
-    """``git ls-files`` output, or None when git is missing, fails or hangs.
+    return _GitListing(root).output()
 
-    ``posix_spawnp`` and a pipe instead of ``subprocess``: importing subprocess (with
-    signal, threading and selectors) costs ~3 ms of every ``check`` run in a repository.
+
+class _GitListing:
+    """``git ls-files`` started now and read later, or None when git is missing, fails or
+    hangs.
+
+    Started before ``check`` imports its rules so that git runs on another core while
+    Python imports (~2 ms of every run in a repository). ``posix_spawnp`` and a pipe
+    instead of ``subprocess``: importing subprocess (with signal, threading and
+    selectors) costs ~3 ms more.
     """
-    import select
 
-    argv = [_GIT_LIST[0], "-C", root, *_GIT_LIST[1:]]
-    read_end, write_end = os.pipe()
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        pid = os.posix_spawnp(
-            "git",
-            argv,
-            os.environ,
-            file_actions=[
-                (os.POSIX_SPAWN_DUP2, write_end, 1),
-                (os.POSIX_SPAWN_DUP2, devnull, 2),
-                (os.POSIX_SPAWN_CLOSE, read_end),
-            ],
-        )
-    except OSError:
-        os.close(read_end)
-        return None
-    finally:
-        os.close(write_end)
-        os.close(devnull)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + _GIT_TIMEOUT
-    try:
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
-                os.kill(pid, 9)  # SIGKILL, as subprocess.run does on timeout
-                os.waitpid(pid, 0)
-                return None
-            chunk = os.read(read_end, 1 << 16)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        os.close(read_end)
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        return None
-    return b"".join(chunks)
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.pid: Optional[int] = None
+        self.read_end = -1
+        if not hasattr(os, "posix_spawnp"):
+            return
+        argv = [_GIT_LIST[0], "-C", root, *_GIT_LIST[1:]]
+        read_end, write_end = os.pipe()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            self.pid = os.posix_spawnp(
+                "git",
+                argv,
+                os.environ,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, write_end, 1),
+                    (os.POSIX_SPAWN_DUP2, devnull, 2),
+                    (os.POSIX_SPAWN_CLOSE, read_end),
+                ],
+            )
+            self.read_end = read_end
+        except OSError:
+            os.close(read_end)
+        finally:
+            os.close(write_end)
+            os.close(devnull)
+
+    def files(self) -> Optional[list[str]]:
+        output = self.output()
+        if output is None:
+            return None
+        names = output.decode("utf-8", "surrogateescape").split("\0")
+        root = self.root
+        return [os.path.join(root, n) if root != "." else n for n in names if n]
+
+    def output(self) -> Optional[bytes]:
+        if not hasattr(os, "posix_spawnp"):
+            return _git_output_portable(self.root)
+        if self.pid is None:
+            return None
+        import select
+
+        pid, read_end = self.pid, self.read_end
+        self.pid = None
+        chunks: list[bytes] = []
+        deadline = time.monotonic() + _GIT_TIMEOUT
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not select.select([read_end], [], [], remaining)[0]:
+                    os.kill(pid, 9)  # SIGKILL, as subprocess.run does on timeout
+                    os.waitpid(pid, 0)
+                    return None
+                chunk = os.read(read_end, 1 << 16)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+        if os.waitstatus_to_exitcode(status) != 0:
+            return None
+        return b"".join(chunks)
 
 
 def _git_output_portable(root: str) -> Optional[bytes]:
@@ -127,10 +169,21 @@ def _walk(root: str) -> list[str]:
     return found
 
 
+class Discovery:
+    """Finding the files under ``root`` (see :func:`discover`), started but not awaited."""
+
+    def __init__(self, root: str = ".") -> None:
+        self.root = root
+        self._listing = _GitListing(root)
+
+    def files(self) -> list[str]:
+        files = self._listing.files()
+        if files is None:
+            files = _walk(self.root)
+        return sorted(f for f in files if kind_for(f) is not None and os.path.isfile(f))
+
+
 def discover(root: str = ".") -> list[str]:
     """Files of a known kind under ``root``: tracked and untracked-but-not-ignored ones in
     a git work tree, else a walk that skips virtualenvs, node_modules and .git."""
-    files = _git_files(root)
-    if files is None:
-        files = _walk(root)
-    return sorted(f for f in files if kind_for(f) is not None and os.path.isfile(f))
+    return Discovery(root).files()

@@ -7,7 +7,7 @@ import os
 
 from torchenv._record import Record
 from torchenv.check.diagnostics import Diagnostic, filter_diagnostics, make
-from torchenv.check.discover import discover, kind_for
+from torchenv.check.discover import Discovery, kind_for
 from torchenv.check.model import Document, Position
 from torchenv.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, InputError
 
@@ -188,14 +188,16 @@ def check_paths(
 
     ``exclude`` globs drop discovered files (paths named explicitly are always checked).
     """
+    # Discovery first: git lists the files while the rules are imported.
+    pending = [Discovery(path) if os.path.isdir(path) else path for path in paths or [root]]
     from torchenv.check.rules import CHECKS
 
     files: list[str] = []
-    for path in paths or [root]:
-        if os.path.isdir(path):
-            files.extend(f for f in discover(path) if not _excluded(f, exclude))
+    for item in pending:
+        if isinstance(item, Discovery):
+            files.extend(f for f in item.files() if not _excluded(f, exclude))
         else:
-            files.append(path)
+            files.append(item)
     codes = frozenset(
         code
         for code in (*CHECKS, "TE014")

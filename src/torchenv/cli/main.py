@@ -17,7 +17,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
     from collections.abc import Sequence
-    from typing import Any, Optional
+    from typing import Any, NoReturn, Optional
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -84,7 +84,8 @@ def _parse_plain(command: str, arguments: list[str]) -> Any:
 
 
 # Commands that finish in milliseconds and allocate little: the cyclic garbage collector
-# only costs them time (its passes during start-up imports were ~3 ms of a `check`).
+# only costs them time (its passes during start-up imports were ~3 ms of a `check`), and
+# so does the interpreter's teardown at exit.
 _NO_GC_COMMANDS = frozenset({"detect", "resolve", "check"})
 
 
@@ -117,4 +118,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:
         # stdout closed early (e.g. piped into head): not an error worth a traceback.
         return 0
+    if argv is None and command in _NO_GC_COMMANDS:
+        _exit_without_teardown(code)
     return code
+
+
+def _exit_without_teardown(code: int) -> NoReturn:
+    """Flush the output and end the process, skipping the interpreter's teardown.
+
+    Tearing down the ~100 modules a ``check`` imports took ~6 ms of its ~50 ms on the
+    reference machine. Only for the commands that hold no temporary files, subprocesses
+    or non-daemon threads: nothing is left for teardown or ``atexit`` to finish.
+    """
+    import os
+
+    for stream in (sys.stdout, sys.stderr):
+        try:  # noqa: SIM105 (contextlib.suppress would cost an import on every run)
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a closed pipe (| head) or stream: nothing more can be said there
+    os._exit(code)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -33,6 +32,8 @@ def paint(text: str, style: str, *, enabled: bool) -> str:
 
 def print_json(payload: Any) -> None:
     """One JSON document on stdout, stable key order as given, trailing newline."""
+    import json  # not at module level: text output (check's default) never needs it
+
     sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -10,7 +10,6 @@ the release rules judge images like pins.
 
 from __future__ import annotations
 
-import json
 import re
 import shlex
 
@@ -190,6 +189,8 @@ class _Reader:
     def run_line(self, logical: LogicalLine, rest: str, offset: int) -> None:
         rest = _substitute(rest, self.args)
         if rest.lstrip().startswith("["):
+            import json  # exec form only: most RUN lines are shell form
+
             try:
                 words = [str(w) for w in json.loads(rest)]
             except ValueError:

@@ -9,9 +9,7 @@ and ``name @ url`` requirements.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import shlex
 
 from torchenv.check.model import Document, Include, IndexRef, Requirement
 from torchenv.check.pep508 import parse_requirement, wheel_name_version
@@ -118,8 +116,17 @@ def _parse_option(
         return  # --trusted-host, --only-binary, ...: not judged
     if not value:
         raise InputError(path, f"option {name} needs a value", logical.line)
-    with contextlib.suppress(ValueError):
-        value = shlex.split(value)[0]
+    if "'" in value or '"' in value or "\\" in value:
+        # Quoted or escaped: unquote as pip's shell-like split does (shlex is imported
+        # only here; a plain URL or path needs none of it).
+        import shlex
+
+        try:  # noqa: SIM105 (contextlib.suppress would cost an import on every run)
+            value = shlex.split(value)[0]
+        except ValueError:
+            pass
+    else:
+        value = value.split()[0]
     position = logical.position(start + text.find(value) if value in text else start)
     if name in _INDEX_OPTIONS:
         items.indexes.append(IndexRef(value, _INDEX_OPTIONS[name], position, tool=tool, path=path))
