@@ -3,15 +3,32 @@
 A loopback mirror (PEP 503 HTML pages with PEP 658 ``.metadata`` files) is generated
 from the recorded PyPI pages in ``fixtures/index/pypi`` (see its PROVENANCE.md) and
 served by ``http.server`` on 127.0.0.1: ``/simple`` is the default index and ``/whl/cpu``
-serves the recorded torch/torchvision/torchaudio pages as the PyTorch index. torchenv
-locks for the four targets in one process; uv runs ``uv pip compile`` once per target
-with explicit index routing (torch family pinned to the PyTorch index via
-``[tool.uv.sources]``); pip runs ``pip install --dry-run --report`` for this machine
-only. Peak RSS is the child's ``ru_maxrss`` from ``os.wait4``.
+serves the recorded torch/torchvision/torchaudio pages as the PyTorch index.
 
-torchenv reads the mirror with ``torchenv.index.client.IndexClient``. The
-client's disk cache (``TORCHENV_CACHE_DIR``) is fresh for every cold round and shared
-by the warm rounds.
+What is timed is what users run:
+
+* torchenv: the ``torchenv lock`` console script in a project folder whose
+  ``pyproject.toml`` lists the three requirements and, in ``[tool.torchenv]``, the four
+  targets, Python 3.11, variant cpu and the mirror's ``/whl`` as the PyTorch index; the
+  default index comes from ``PIP_INDEX_URL`` (the mirror's ``/simple``). One process
+  locks all four targets and writes ``pylock.cpu.toml``.
+* uv: ``uv pip compile`` once per target (``--python-platform``) with the torch family
+  routed to the mirror's ``/whl/cpu`` by ``[tool.uv.sources]`` (explicit index).
+* pip: ``pip install --dry-run --report`` for this machine only (no other targets).
+
+Each tool has its own cache: an empty one per cold round, one shared by the warm
+rounds (filled once before the rounds). The mirror runs under two header policies, each
+timed for both tools:
+
+* ``pypi``: ``Cache-Control: max-age=600, public`` on every response, what pypi.org
+  sends for its simple pages; a warm cache younger than 10 minutes needs no request.
+* ``bare``: ``http.server``'s own headers (Last-Modified, no Cache-Control, no ETag); the
+  mirror was written seconds ago, so a conservative cache revalidates every page on
+  every run (``If-Modified-Since`` -> 304).
+
+Children run without ``PYTHONDONTWRITEBYTECODE`` (users' interpreters cache bytecode).
+Peak RSS is the child's ``ru_maxrss`` from ``os.wait4``. Finally the pins torchenv wrote
+to ``pylock.cpu.toml`` are compared, per target, with uv's output.
 
 Usage: python benchmarks/bench_lock.py [--rounds 3]
 """
@@ -25,13 +42,16 @@ import http.server
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
+
+from _timing import ENV, torchenv_command
 
 ROOT = Path(__file__).resolve().parent.parent
 PYPI = ROOT / "fixtures" / "index" / "pypi"
@@ -45,6 +65,8 @@ UV_PLATFORMS = {
 REQUIREMENTS = ["torch==2.7.0", "torchvision", "torchaudio"]
 # The packages torchenv routes to the PyTorch index (torchenv.family) that the closure has.
 FAMILY = ("torch", "torchvision", "torchaudio", "triton")
+# What pypi.org sends with its simple pages.
+PYPI_CACHE_CONTROL = "max-age=600, public"
 
 __all__ = ["build_mirror", "main"]
 
@@ -85,42 +107,55 @@ def build_mirror(folder: Path) -> None:
             )
 
 
-def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    class Quiet(http.server.SimpleHTTPRequestHandler):
+def serve(
+    folder: Path, cache_control: Optional[str]
+) -> tuple[http.server.ThreadingHTTPServer, str]:
+    class Handler(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
             pass
 
-    handler = functools.partial(Quiet, directory=str(folder))
+        def end_headers(self) -> None:
+            if cache_control:
+                self.send_header("Cache-Control", cache_control)
+            super().end_headers()
+
+    handler = functools.partial(Handler, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def child(base: str) -> None:
-    """The torchenv lock run measured by the parent (cpu, four targets, one process)."""
-    sys.path.insert(0, str(ROOT / "src"))
-    from torchenv.index.client import IndexClient
-
-    source: Any = IndexClient()
-    from torchenv.lock.engine import LockRequest, lock_all, plan_lock
-
-    request = LockRequest(
-        tuple(REQUIREMENTS), TARGETS, ("3.11",), ("cpu",), base + "/simple", base + "/whl"
-    )
-    documents = lock_all(plan_lock(request), source, lambda v: f"{base}/whl/{v}")
-    print(sum(len(d["packages"]) for d in documents.values()))
-
-
-def timed(command: list[str], env: dict[str, str]) -> tuple[float, int]:
+def timed(command: list[str], env: dict[str, str], cwd: Optional[Path] = None) -> tuple[float, int]:
     """(seconds, peak RSS in MB of the child)."""
     start = time.perf_counter()
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _pid, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - start
     if status != 0:
         detail = process.stderr.read().decode() if process.stderr else ""
         raise SystemExit(f"failed: {' '.join(command)}\n{detail}")
     return elapsed, usage.ru_maxrss // 1024
+
+
+def torchenv_project(folder: Path, base: str) -> Path:
+    """The project users lock: three requirements, four targets, cpu, the mirror's /whl."""
+    text = f"""[project]
+name = "bench"
+version = "0"
+requires-python = ">=3.11"
+dependencies = {json.dumps(REQUIREMENTS)}
+
+[tool.torchenv]
+targets = {json.dumps(list(TARGETS))}
+python = ["3.11"]
+variants = ["cpu"]
+pytorch-index-url = "{base}/whl"
+"""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text(text)
+    return folder
 
 
 def uv_project(folder: Path, base: str) -> Path:
@@ -140,106 +175,146 @@ explicit = true
 [tool.uv.sources]
 {sources}
 """
-    path = folder / "uvproject" / "pyproject.toml"
+    path = folder / "pyproject.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
     return path
 
 
-def compare_with_uv(folder: Path, base: str) -> dict[str, str]:
-    """Per target: "same pins" or the differing packages, torchenv vs uv's output files."""
-    sys.path.insert(0, str(ROOT / "src"))
-    from torchenv.index.client import IndexClient
-    from torchenv.resolve.resolver import resolve_target
-    from torchenv.resolve.source import SharedSource
-    from torchenv.targets import parse_target
+def uv_pins(path: Path) -> dict[str, str]:
+    pins = {}
+    for line in path.read_text().splitlines():
+        line = line.strip()
+        if "==" in line and not line.startswith(("#", "-")):
+            name, version = line.split("==", 1)
+            pins[name.strip().lower()] = version.split()[0]
+    return pins
 
-    source = SharedSource(IndexClient())
+
+def torchenv_pins(lock: Path, target: str) -> dict[str, str]:
+    """The packages of ``pylock.cpu.toml`` whose marker holds on ``target``."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    from packaging.markers import Marker
+
+    from torchenv.targets import marker_environment, parse_target
+
+    environment = marker_environment(parse_target(target), "3.11")
+    pins = {}
+    for package in tomllib.loads(lock.read_text())["packages"]:
+        marker = package.get("marker")
+        if marker is None or Marker(marker).evaluate(environment):
+            pins[package["name"]] = package["version"]
+    return pins
+
+
+def agreement(lock: Path, uv_outputs: dict[str, Path]) -> dict[str, str]:
+    """Per target: "same N pins" or the packages whose pins differ."""
     result = {}
     for target in TARGETS:
-        resolved = resolve_target(
-            REQUIREMENTS,
-            parse_target(target),
-            "3.11",
-            "cpu",
-            source,
-            base + "/simple",
-            base + "/whl/cpu",
-        )
-        ours = {str(c.name): str(c.version) for c in resolved.packages}
-        theirs = {}
-        for line in (folder / f"uv-{target}.txt").read_text().splitlines():
-            line = line.strip()
-            if "==" in line and not line.startswith(("#", "-")):
-                name, version = line.split("==", 1)
-                theirs[name.strip().lower()] = version.split()[0]
+        ours, theirs = torchenv_pins(lock, target), uv_pins(uv_outputs[target])
         differ = sorted(k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k))
         result[target] = f"same {len(ours)} pins" if not differ else "differ: " + ", ".join(differ)
-    source.close()
     return result
+
+
+class Mirror:
+    """One header policy: the server, both tools' commands and their caches."""
+
+    def __init__(self, folder: Path, name: str, cache_control: Optional[str]) -> None:
+        self.folder = folder / name
+        self.label = f"{name} ({cache_control or 'Last-Modified only'})"
+        self.server, self.base = serve(folder / "mirror", cache_control)
+        self.project = torchenv_project(self.folder / "project", self.base)
+        self.uv_project = uv_project(self.folder / "uvproject", self.base)
+        self.env = dict(ENV, PIP_INDEX_URL=self.base + "/simple")
+        self.uv = shutil.which("uv") or str(ROOT / ".venv" / "bin" / "uv")
+        self.uv_outputs = {t: self.folder / f"uv-{t}.txt" for t in TARGETS}
+
+    def torchenv(self, cache: Path) -> tuple[float, int]:
+        env = dict(self.env, TORCHENV_CACHE_DIR=str(cache))
+        return timed(torchenv_command("lock", "--quiet"), env, cwd=self.project)
+
+    def uv_all(self, cache: Path) -> tuple[float, int]:
+        total, peak = 0.0, 0
+        for target in TARGETS:
+            command = [
+                self.uv,
+                "pip",
+                "compile",
+                str(self.uv_project),
+                "--quiet",
+                "--python-version",
+                "3.11",
+                "--python-platform",
+                UV_PLATFORMS[target],
+                "--index-url",
+                self.base + "/simple",
+                "--cache-dir",
+                str(cache),
+                "-o",
+                str(self.uv_outputs[target]),
+            ]
+            seconds, rss = timed(command, dict(ENV))
+            total += seconds
+            peak = max(peak, rss)
+        return total, peak
+
+
+def measure(mirror: Mirror, rounds: int) -> dict[str, list[tuple[float, int]]]:
+    results: dict[str, list[tuple[float, int]]] = {
+        "torchenv cold": [],
+        "torchenv warm": [],
+        "uv cold": [],
+        "uv warm": [],
+    }
+    torchenv_warm, uv_warm = mirror.folder / "torchenv-warm", mirror.folder / "uv-warm"
+    mirror.torchenv(torchenv_warm)
+    mirror.uv_all(uv_warm)
+    for round_ in range(rounds):
+        results["torchenv cold"].append(mirror.torchenv(mirror.folder / f"torchenv-{round_}"))
+        results["torchenv warm"].append(mirror.torchenv(torchenv_warm))
+        results["uv cold"].append(mirror.uv_all(mirror.folder / f"uv-{round_}"))
+        results["uv warm"].append(mirror.uv_all(uv_warm))
+    return results
+
+
+def report(name: str, results: dict[str, list[tuple[float, int]]]) -> None:
+    def median(key: str) -> tuple[float, int]:
+        values = results[key]
+        return statistics.median(v[0] for v in values) * 1000, max(v[1] for v in values)
+
+    rows = {key: median(key) for key in results}
+    print(f"mirror headers: {name}")
+    for key, (ms, rss) in rows.items():
+        label = f"{key} ({'4 targets, one run' if key.startswith('torchenv') else 'x4'})"
+        print(f"  {label:34s} {ms:7.0f} ms  peak RSS {rss} MB")
+    warm = rows["torchenv warm"][0] / rows["uv warm"][0]
+    cold = rows["torchenv cold"][0] / rows["uv cold"][0]
+    peak = max(rows["torchenv cold"][1], rows["torchenv warm"][1])
+    print(f"  ratio warm torchenv/uv: {warm:.2f} (goal <= 1.0: {'met' if warm <= 1 else 'MISSED'})")
+    print(
+        f"  ratio cold torchenv/uv: {cold:.2f} (goal <= 1.5: {'met' if cold <= 1.5 else 'MISSED'})"
+    )
+    print(f"  peak RSS {peak} MB (goal < 150 MB: {'met' if peak < 150 else 'MISSED'})")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child)
-        return 0
-    uv = shutil.which("uv") or str(ROOT / ".venv" / "bin" / "uv")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         build_mirror(folder / "mirror")
-        server, base = serve(folder / "mirror")
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("UV_", "PIP_"))}
-        project = uv_project(folder, base)
-        torchenv_cmd = [sys.executable, __file__, "--child", base]
-
-        def uv_all(cache: Path) -> tuple[float, int]:
-            total, peak = 0.0, 0
-            for target in TARGETS:
-                seconds, rss = timed(
-                    [
-                        uv,
-                        "pip",
-                        "compile",
-                        str(project),
-                        "--quiet",
-                        "--python-version",
-                        "3.11",
-                        "--python-platform",
-                        UV_PLATFORMS[target],
-                        "--index-url",
-                        base + "/simple",
-                        "--cache-dir",
-                        str(cache),
-                        "-o",
-                        str(folder / f"uv-{target}.txt"),
-                    ],
-                    env,
-                )
-                total += seconds
-                peak = max(peak, rss)
-            return total, peak
-
-        results: dict[str, list[tuple[float, int]]] = {
-            "torchenv": [],
-            "torchenv warm": [],
-            "uv cold": [],
-            "uv warm": [],
-        }
-        warm_cache = folder / "uv-warm"
-        uv_all(warm_cache)
-        # The index client keeps a disk cache: a fresh one per cold round, one reused warm.
-        torchenv_warm = dict(env, TORCHENV_CACHE_DIR=str(folder / "torchenv-warm"))
-        timed(torchenv_cmd, torchenv_warm)
-        for round_ in range(args.rounds):
-            cold_env = dict(env, TORCHENV_CACHE_DIR=str(folder / f"torchenv-cold-{round_}"))
-            results["torchenv"].append(timed(torchenv_cmd, cold_env))
-            results["torchenv warm"].append(timed(torchenv_cmd, torchenv_warm))
-            results["uv cold"].append(uv_all(folder / f"uv-cold-{round_}"))
-            results["uv warm"].append(uv_all(warm_cache))
+        mirrors = [
+            Mirror(folder, "pypi", PYPI_CACHE_CONTROL),
+            Mirror(folder, "bare", None),
+        ]
+        for mirror in mirrors:
+            report(mirror.label, measure(mirror, args.rounds))
         pip = timed(
             [
                 sys.executable,
@@ -251,45 +326,21 @@ def main() -> int:
                 "--report",
                 str(folder / "pip.json"),
                 "--index-url",
-                base + "/whl/cpu",
+                mirrors[-1].base + "/whl/cpu",
                 "--extra-index-url",
-                base + "/simple",
+                mirrors[-1].base + "/simple",
                 "--ignore-installed",
                 "--no-deps",
                 *REQUIREMENTS,
             ],
-            env,
+            dict(ENV),
         )
-        agreement = compare_with_uv(folder, base)
-        server.shutdown()
-
-    def median(values: list[tuple[float, int]]) -> tuple[float, int]:
-        times = sorted(v[0] for v in values)
-        return times[len(times) // 2], max(v[1] for v in values)
-
-    torch_t, torch_rss = median(results["torchenv"])
-    torch_warm_t, torch_warm_rss = median(results["torchenv warm"])
-    cold_t, _ = median(results["uv cold"])
-    warm_t, uv_rss = median(results["uv warm"])
-    print(
-        f"torchenv lock (4 targets, one run), cold: {torch_t * 1000:7.0f} ms"
-        f"  peak RSS {torch_rss} MB"
-    )
-    print(
-        f"torchenv lock (4 targets, one run), warm: {torch_warm_t * 1000:7.0f} ms"
-        f"  peak RSS {torch_warm_rss} MB"
-    )
-    print(f"uv pip compile x4, cold cache:      {cold_t * 1000:7.0f} ms")
-    print(f"uv pip compile x4, warm cache:      {warm_t * 1000:7.0f} ms  peak RSS {uv_rss} MB")
-    print(
-        f"pip install --dry-run (this machine, --no-deps): {pip[0] * 1000:7.0f} ms"
-        f"  peak RSS {pip[1]} MB"
-    )
-    print(f"ratio torchenv warm / uv warm: {torch_warm_t / warm_t:.2f}  (goal <= 1.0)")
-    print(f"ratio torchenv / uv cold: {torch_t / cold_t:.2f}  (goal <= 1.5)")
-    print(f"peak RSS goal < 150 MB: {'met' if torch_rss < 150 else 'NOT met'}")
-    for target, verdict in agreement.items():
-        print(f"torchenv vs uv, {target}: {verdict}")
+        print(f"pip install --dry-run (this machine, --no-deps): {pip[0] * 1000:.0f} ms")
+        last = mirrors[-1]
+        for target, verdict in agreement(last.project / "pylock.cpu.toml", last.uv_outputs).items():
+            print(f"torchenv vs uv, {target}: {verdict}")
+        for mirror in mirrors:
+            mirror.server.shutdown()
     return 0
 
 
