@@ -18,6 +18,10 @@ API::
         server.garbage_html("/simple/demo/")     # binary junk labelled text/html
         server.ignore_range = True               # answer Range requests with 200 + all
         server.auth = ("user", "secret")         # require HTTP basic auth (401 otherwise)
+        server.headers = {"Cache-Control": "max-age=600"}   # sent with 200/206 answers
+        server.headers_304 = {"Cache-Control": "max-age=60"}  # sent with 304 answers
+        server.validators = False                # no ETag/Last-Modified (never 304)
+        server.clock = lambda: time.time() + 601  # what the Date header says it is
         server.clear_faults()
         server.requests                          # [(method, path, headers dict), ...]
         server.count("/simple/demo/")            # requests whose path starts with a prefix
@@ -57,7 +61,7 @@ from collections.abc import Iterable, Mapping
 from email.parser import Parser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 from urllib.parse import quote, unquote, urlsplit
 
 __all__ = ["IndexServer", "build_index"]
@@ -88,6 +92,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet tests
         pass
+
+    def date_time_string(self, timestamp: Optional[float] = None) -> str:
+        # The Date header follows the server's clock, which tests may move forward.
+        return email.utils.formatdate(
+            self.server.owner.clock() if timestamp is None else timestamp, usegmt=True
+        )
 
     def do_HEAD(self) -> None:
         self._handle(head=True)
@@ -138,9 +148,11 @@ class _Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         last_modified = email.utils.formatdate(mtime, usegmt=True)
         validators = {"ETag": etag, "Last-Modified": last_modified}
-        if self._not_modified(etag, mtime):
+        if not owner.validators:
+            validators = {}
+        elif self._not_modified(etag, mtime):
             self.send_response(304)
-            for key, value in validators.items():
+            for key, value in {**validators, **owner.headers_304}.items():
                 self.send_header(key, value)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -151,6 +163,7 @@ class _Handler(BaseHTTPRequestHandler):
             body = bytes(b ^ 0x5A for b in body)
         elif fault == "garbage_html":
             body, content_type = bytes(range(256)) * 4, "text/html"
+        validators.update(owner.headers)
         range_header = self.headers.get("Range")
         if range_header and not owner.ignore_range and not path.endswith("/"):
             span = self._parse_range(range_header, len(body))
@@ -200,6 +213,10 @@ class IndexServer:
         self.root = Path(root)
         self.ignore_range = False
         self.auth: Optional[tuple[str, str]] = None
+        self.headers: dict[str, str] = {}
+        self.headers_304: dict[str, str] = {}
+        self.validators = True
+        self.clock: Callable[[], float] = time.time
         self.requests: list[tuple[str, str, dict[str, str]]] = []
         self._faults: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -253,6 +270,9 @@ class IndexServer:
         with self._lock:
             self._faults.clear()
         self.ignore_range = False
+        self.headers = {}
+        self.headers_304 = {}
+        self.validators = True
 
     def _fault_for(self, path: str) -> Any:
         pause = 0.0

@@ -55,7 +55,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output-dir", default=None, help="where to write (default: the project's folder)"
     )
-    parser.add_argument("--offline", action="store_true", help="use cached pages only")
+    network = parser.add_mutually_exclusive_group()
+    network.add_argument(
+        "--offline", action="store_true", help="use cached pages only, fresh or not"
+    )
+    network.add_argument(
+        "--refresh",
+        action="store_true",
+        help="revalidate every cached index page with the server, however fresh",
+    )
     parser.add_argument(
         "--compute-missing-hashes",
         action="store_true",
@@ -94,7 +102,7 @@ def _make_source(args: argparse.Namespace) -> Any:
     """The real index client (network, on-disk cache); tests replace this function."""
     from torchenv.index.client import IndexClient
 
-    return IndexClient(offline=args.offline)
+    return IndexClient(offline=args.offline, refresh=args.refresh)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -42,6 +42,11 @@ def default_cache_dir(environ: Optional[Mapping[str, str]] = None) -> Path:
     return Path(platformdirs.user_cache_dir("torchenv"))
 
 
+def _number(value: object) -> float:
+    # Pages written before freshness was recorded have none: stale, so revalidated.
+    return float(value) if isinstance(value, (int, float)) else 0.0
+
+
 def _key(text: str) -> str:
     # Credentials are not part of a page's identity: strip them before hashing so a
     # token rotation does not empty the cache.
@@ -50,17 +55,32 @@ def _key(text: str) -> str:
 
 @dataclass(frozen=True)
 class CachedPage:
-    """A page body as last served, with what is needed to revalidate it."""
+    """A page body as last served, with what is needed to reuse or revalidate it.
+
+    ``stored_at`` and ``fresh_until`` are this machine's clock (epoch seconds) when the
+    response arrived and until when it may be reused without asking the server
+    (:func:`torchenv.index.freshness.fresh_until`); 0 means "revalidate".
+    ``cache_control`` and ``expires`` are kept because a 304 that leaves them out
+    renews the page under the ones stored (RFC 9111 §4.3.4).
+    """
 
     url: str
     content_type: str
     body: bytes
     etag: Optional[str] = None
     last_modified: Optional[str] = None
+    cache_control: Optional[str] = None
+    expires: Optional[str] = None
+    stored_at: float = 0.0
+    fresh_until: float = 0.0
+
+    def is_fresh(self, now: float) -> bool:
+        # A clock set back since the page was stored makes the record meaningless.
+        return self.stored_at <= now < self.fresh_until
 
 
 class IndexCache:
-    """Pages (revalidated by the client) and metadata (immutable, kept forever)."""
+    """Pages (reused while fresh, then revalidated) and metadata (immutable, kept forever)."""
 
     def __init__(self, root: Union[str, os.PathLike[str]]) -> None:
         self.root = Path(root) / _LAYOUT
@@ -89,6 +109,10 @@ class IndexCache:
             body=body,
             etag=header.get("etag"),
             last_modified=header.get("last_modified"),
+            cache_control=header.get("cache_control"),
+            expires=header.get("expires"),
+            stored_at=_number(header.get("stored_at")),
+            fresh_until=_number(header.get("fresh_until")),
         )
 
     def store_page(self, page: CachedPage) -> None:
@@ -97,6 +121,10 @@ class IndexCache:
             "content_type": page.content_type,
             "etag": page.etag,
             "last_modified": page.last_modified,
+            "cache_control": page.cache_control,
+            "expires": page.expires,
+            "stored_at": page.stored_at,
+            "fresh_until": page.fresh_until,
         }
         data = json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + page.body
         write_bytes_atomic(self.page_path(page.url), data)

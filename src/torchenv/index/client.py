@@ -1,9 +1,14 @@
 """The index client: project pages, wheel metadata and downloads over HTTP or file://.
 
-- Pages: PEP 691 JSON preferred, PEP 503 HTML accepted; revalidated with ETag /
-  Last-Modified against the cache once per run; ``offline=True`` serves the cache
-  alone. A project the index does not have (404/410) is an empty page (pip's
-  behaviour; cached, so offline runs agree); the resolver reports "no versions".
+- Pages: PEP 691 JSON preferred, PEP 503 HTML accepted, kept in a disk cache with the
+  freshness the server gave them (``Cache-Control: max-age``, ``Expires``, else a
+  capped heuristic from ``Last-Modified``; see :mod:`torchenv.index.freshness`). A fresh
+  page is used without a request; a stale one is revalidated with ETag /
+  Last-Modified (304 keeps the body and renews its freshness), at most once per
+  process. ``refresh=True`` revalidates every page once whatever its freshness;
+  ``offline=True`` serves the cache alone, fresh or not. A project the index does not
+  have (404/410) is an empty page (pip's behaviour; cached, so offline runs agree);
+  the resolver reports "no versions".
 - Metadata: the PEP 658 ``.metadata`` file when offered, else HTTP range requests into
   the wheel (tail, central directory, METADATA member), else a full download, which
   is reported as a ``warning`` progress event. Hash-checked whenever a hash is known.
@@ -12,38 +17,34 @@
 - Credentials: ``https://user:token@host/simple`` works (and ``~/.netrc`` through
   httpx's ``trust_env``); links and pages never carry them: the client remembers the
   credentials per host and sends them again for files on that host.
+- Start-up: httpx is imported and its client built only when a request is needed, and
+  TLS settings (CA certificates) are loaded only for the first ``https://`` request, so
+  a run served from fresh cache entries, or from a plain ``http://`` mirror, pays
+  neither.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
-import tempfile
+import threading
 import time
-import zipfile
 from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Optional, TypeVar, Union
+from typing import TYPE_CHECKING, Callable, Optional, TypeVar, Union
 from urllib.parse import unquote, urlsplit
 
-import httpx
 from packaging.utils import canonicalize_name
 
 from torchenv.errors import IndexError_
 from torchenv.index.cache import CachedPage, IndexCache, default_cache_dir
-from torchenv.index.local import file_url_path, local_project_page, local_wheel_metadata
 from torchenv.index.models import Link, ProjectPage
 from torchenv.index.pages import JSON_CONTENT_TYPE, parse_project_page
 from torchenv.index.progress import ProgressCallback, ProgressEvent
-from torchenv.index.wheelzip import (
-    TAIL_BYTES,
-    WheelZipError,
-    find_metadata_name,
-    read_member_with_ranges,
-)
 from torchenv.urls import redact_url, strip_credentials
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = [
     "ACCEPT",
@@ -57,6 +58,8 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
 DEFAULT_TIMEOUT = 30.0
+# Response headers that decide how a page is revalidated and how long it stays fresh.
+_FRESHNESS_HEADERS = ("etag", "last-modified", "cache-control", "expires", "date", "age")
 _CHUNK = 1 << 20
 _T = TypeVar("_T")
 
@@ -93,6 +96,10 @@ def _digests(data: bytes, expected: Mapping[str, str]) -> dict[str, str]:
 
 
 def _metadata_from_zip(path: Path, filename: str) -> bytes:
+    import zipfile
+
+    from torchenv.index.wheelzip import WheelZipError, find_metadata_name
+
     try:
         with zipfile.ZipFile(path) as archive:
             return archive.read(find_metadata_name(archive.namelist(), filename))
@@ -103,8 +110,9 @@ def _metadata_from_zip(path: Path, filename: str) -> bytes:
 class IndexClient:
     """Fetch pages, metadata and files from simple-repository indexes.
 
-    Thread-safe: one shared ``httpx.Client``; parallel work uses up to
-    ``max_workers`` threads. Use as a context manager or call :meth:`close`.
+    Thread-safe: one shared ``httpx.Client``, created by the first request; parallel
+    work uses up to ``max_workers`` threads. Use as a context manager or call
+    :meth:`close`.
     """
 
     def __init__(
@@ -119,31 +127,51 @@ class IndexClient:
         *,
         backoff: float = 0.5,
         environ: Optional[Mapping[str, str]] = None,
+        refresh: bool = False,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         root = Path(cache_dir) if cache_dir is not None else default_cache_dir(environ)
         self.cache = IndexCache(root)
         self.offline = offline
+        self.refresh = refresh
         self.max_workers = max(1, max_workers)
         self.retries = max(0, retries)
         self.backoff = backoff
+        self._timeout = timeout
+        self._transport = transport
+        self._clock = clock
         self._progress = progress
         self._auth: dict[str, httpx.BasicAuth] = {}
-        # Pages fetched in this process: one revalidation per page per run is enough.
+        # Pages read in this process: one revalidation per page per run is enough.
         self._pages: dict[str, ProjectPage] = {}
-        self._http = httpx.Client(
-            transport=transport,
-            timeout=httpx.Timeout(timeout),
-            follow_redirects=True,
-            trust_env=True,
-            headers={"User-Agent": "torchenv (index client)"},
-            limits=httpx.Limits(
-                max_connections=self.max_workers, max_keepalive_connections=self.max_workers
-            ),
-        )
+        self._client: Optional[httpx.Client] = None
+        self._client_lock = threading.Lock()
+        self._closed = False
 
     # -- lifecycle -----------------------------------------------------------
+    @property
+    def _http(self) -> httpx.Client:
+        """The httpx client, built (and httpx imported) by the first request."""
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                if self._closed:
+                    raise IndexError_("the index client is closed")
+                if self._client is None:
+                    from torchenv.index._http import make_http_client
+
+                    self._client = make_http_client(
+                        self._transport, self._timeout, self.max_workers
+                    )
+                client = self._client
+        return client
+
     def close(self) -> None:
-        self._http.close()
+        with self._client_lock:
+            self._closed = True
+            client, self._client = self._client, None
+        if client is not None:
+            client.close()
 
     def __enter__(self) -> IndexClient:
         return self
@@ -160,6 +188,8 @@ class IndexClient:
         """Keep ``url``'s credentials for its host; return the URL without them."""
         parts = urlsplit(url)
         if parts.username is not None or parts.password is not None:
+            import httpx
+
             self._auth[f"{parts.scheme}://{parts.hostname}:{parts.port}"] = httpx.BasicAuth(
                 unquote(parts.username or ""), unquote(parts.password or "")
             )
@@ -171,6 +201,8 @@ class IndexClient:
 
     def _retrying(self, url: str, attempt: Callable[[], _T]) -> _T:
         """Run ``attempt``; retry transient failures with exponential backoff."""
+        import httpx  # already loaded: every attempt goes through self._http
+
         last = ""
         for number in range(self.retries + 1):
             try:
@@ -219,6 +251,8 @@ class IndexClient:
 
     def _project_page(self, index_url: str, name: str, url: str) -> ProjectPage:
         if _is_file_url(url):
+            from torchenv.index.local import local_project_page
+
             return local_project_page(index_url, name)
         clean = self._remember_auth(url)
         cached = self.cache.load_page(clean)
@@ -226,6 +260,9 @@ class IndexClient:
             if cached is None:
                 raise OfflineCacheMiss([clean])
             self._emit("cached", f"{name}: page from cache (offline)", clean)
+            return parse_project_page(cached.body, cached.content_type, cached.url, name)
+        if cached is not None and not self.refresh and cached.is_fresh(self._clock()):
+            self._emit("cached", f"{name}: page from cache (fresh)", clean)
             return parse_project_page(cached.body, cached.content_type, cached.url, name)
         headers = {"Accept": ACCEPT}
         if cached is not None and cached.etag:
@@ -240,33 +277,78 @@ class IndexClient:
                 raise _Transient(f"HTTP {response.status_code}")
             return response
 
+        request_time = self._clock()
         response = self._retrying(clean, attempt)
+        response_time = self._clock()
         if response.status_code == 304 and cached is not None:
             self._emit("cached", "not modified", clean)
+            self._store_page(cached, response, request_time, response_time, not_modified=True)
             return parse_project_page(cached.body, cached.content_type, cached.url, name)
         if response.status_code in (404, 410):
             # pip's behaviour: an index that lacks a project offers no files for it.
             # The resolver turns an empty page into "no versions of X on index Y".
             self._emit("done", f"{name}: not on this index (HTTP {response.status_code})", clean)
             empty = b'{"meta": {"api-version": "1.0"}, "files": []}'
-            self.cache.store_page(CachedPage(clean, JSON_CONTENT_TYPE, empty))
+            self._store_page(
+                CachedPage(clean, JSON_CONTENT_TYPE, empty), response, request_time, response_time
+            )
             return ProjectPage(canonicalize_name(name), clean, ())
         self._check_status(response, clean)
         final_url = strip_credentials(str(response.url))
         content_type = response.headers.get("content-type", "text/html")
         # Parse before caching: a truncated or garbage body must not poison the cache.
         page = parse_project_page(response.content, content_type, final_url, name)
-        self.cache.store_page(
-            CachedPage(
-                url=final_url,
-                content_type=content_type,
-                body=response.content,
-                etag=response.headers.get("etag"),
-                last_modified=response.headers.get("last-modified"),
-            )
+        self._store_page(
+            CachedPage(final_url, content_type, response.content),
+            response,
+            request_time,
+            response_time,
         )
         self._emit("done", f"{name}: {len(page.links)} files", clean)
         return page
+
+    def _store_page(
+        self,
+        page: CachedPage,
+        response: httpx.Response,
+        request_time: float,
+        response_time: float,
+        not_modified: bool = False,
+    ) -> None:
+        """Cache ``page`` with the validators and freshness ``response`` gives it.
+
+        A 304 renews the stored copy (RFC 9111 §4.3.4): its headers replace the old
+        ones, and validators it leaves out are kept.
+        """
+        from torchenv.index.freshness import fresh_until, is_storable
+
+        received = {key: response.headers.get(key) for key in _FRESHNESS_HEADERS}
+        if not_modified:
+            stored = {
+                "etag": page.etag,
+                "last-modified": page.last_modified,
+                "cache-control": page.cache_control,
+                "expires": page.expires,
+            }
+            for key, value in stored.items():
+                if received.get(key) is None:
+                    received[key] = value
+        headers = {key: value for key, value in received.items() if value is not None}
+        if not is_storable(headers):
+            return
+        self.cache.store_page(
+            CachedPage(
+                url=page.url,
+                content_type=page.content_type,
+                body=page.body,
+                etag=headers.get("etag"),
+                last_modified=headers.get("last-modified"),
+                cache_control=headers.get("cache-control"),
+                expires=headers.get("expires"),
+                stored_at=response_time,
+                fresh_until=fresh_until(headers, request_time, response_time),
+            )
+        )
 
     def prefetch_pages(self, requests: Iterable[tuple[str, str]]) -> list[ProjectPage]:
         """Pages for many ``(index_url, name)`` pairs in parallel, in the given order.
@@ -287,6 +369,8 @@ class IndexClient:
             except OfflineCacheMiss as exc:
                 missing.extend(exc.missing)
                 return None
+
+        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
             results = list(pool.map(run, items))
@@ -324,6 +408,8 @@ class IndexClient:
 
     def _fetch_metadata(self, link: Link) -> bytes:
         if _is_file_url(link.url):
+            from torchenv.index.local import file_url_path, local_wheel_metadata
+
             return local_wheel_metadata(file_url_path(link.url), link.filename)
         if link.has_metadata:
             data = self._get_metadata_file(link)
@@ -338,6 +424,8 @@ class IndexClient:
             "downloading the whole file to read its METADATA",
             link.url,
         )
+        import tempfile
+
         with tempfile.TemporaryDirectory(prefix="wheel-", dir=self._tmp_root()) as tmp:
             path = self.download(link, Path(tmp))
             return _metadata_from_zip(path, link.filename)
@@ -362,6 +450,8 @@ class IndexClient:
 
     def _metadata_by_range(self, link: Link) -> Optional[bytes]:
         """METADATA through range requests, or None when the server will not do ranges."""
+        from torchenv.index.wheelzip import TAIL_BYTES, WheelZipError, read_member_with_ranges
+
         url = link.url
         auth = self._auth_for(url)
         no_ranges = object()
@@ -413,6 +503,9 @@ class IndexClient:
         """
         if require_hash and not link.hashes:
             raise IndexError_(f"{link.filename}: the index publishes no hash for it")
+        import contextlib
+        import tempfile
+
         target = Path(dest) / link.filename
         if self.offline and not _is_file_url(link.url):
             raise OfflineCacheMiss([link.url])
@@ -439,6 +532,8 @@ class IndexClient:
         return {n: hashlib.new(n) for n in names if n in hashlib.algorithms_available}
 
     def _copy_local(self, link: Link, tmp_name: str) -> dict[str, str]:
+        from torchenv.index.local import file_url_path
+
         hashers = self._hashers(link)
         try:
             with file_url_path(link.url).open("rb") as source, open(tmp_name, "wb") as sink:

@@ -9,18 +9,15 @@ listed too when there is no project directory (a flat mirror).
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from pathlib import Path
 from typing import Optional
 from urllib.parse import unquote, urlsplit
-from urllib.request import pathname2url, url2pathname
 
 from packaging.utils import canonicalize_name
 
 from torchenv.errors import IndexError_
 from torchenv.index.models import DIST_SUFFIXES, Link, ProjectPage
 from torchenv.index.pages import parse_project_page
-from torchenv.index.wheelzip import WheelZipError, find_metadata_name
 
 __all__ = [
     "file_sha256",
@@ -35,10 +32,15 @@ _CHUNK = 1 << 20
 
 def file_url_path(url: str) -> Path:
     """The local path a ``file://`` URL names."""
+    # urllib.request pulls in http.client and email: only file:// users pay for it.
+    from urllib.request import url2pathname
+
     return Path(url2pathname(unquote(urlsplit(url).path)))
 
 
 def path_to_file_url(path: Path) -> str:
+    from urllib.request import pathname2url
+
     return "file://" + pathname2url(str(path.resolve()))
 
 
@@ -107,6 +109,10 @@ def local_wheel_metadata(path: Path, filename: Optional[str] = None) -> bytes:
     sidecar = path.with_name(path.name + ".metadata")
     if sidecar.is_file():
         return sidecar.read_bytes()
+    import zipfile
+
+    from torchenv.index.wheelzip import WheelZipError, find_metadata_name
+
     try:
         with zipfile.ZipFile(path) as archive:
             member = find_metadata_name(archive.namelist(), filename or path.name)

@@ -1,0 +1,122 @@
+"""`torchenv lock` twice over a loopback index: what the second run asks the server.
+
+Four targets share every page, so each page is read at most once per run; while the
+cache is fresh (the server sends pypi.org's ``Cache-Control: max-age=600``) a second
+run sends no request at all, ``--refresh`` revalidates each page exactly once, and a
+stale cache costs one conditional request per page (304).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from indexserver import IndexServer, build_index
+from torchenv.cli.main import main
+from wheelmaker import make_wheel
+
+PYPROJECT = """[project]
+name = "demo"
+version = "0"
+requires-python = ">=3.11"
+dependencies = ["torch==2.7.0", "tinydep"]
+
+[tool.torchenv]
+targets = ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"]
+python = ["3.11"]
+variants = ["cpu"]
+"""
+PAGES = ("/whl/cpu/torch/", "/simple/tinydep/", "/simple/smalldep/")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[IndexServer]:
+    wheels = tmp_path / "wheels"
+    torch = [
+        make_wheel(
+            wheels, "torch", "2.7.0+cpu", tag=f"cp311-cp311-{platform}", requires=["tinydep"]
+        )
+        for platform in ("manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "win_amd64")
+    ]
+    torch.append(
+        make_wheel(
+            wheels, "torch", "2.7.0", tag="cp311-none-macosx_11_0_arm64", requires=["tinydep"]
+        )
+    )
+    tinydep = make_wheel(wheels, "tinydep", "1.0", requires=["smalldep"])
+    smalldep = make_wheel(wheels, "smalldep", "2.0")
+    build_index(tmp_path / "root", {"simple": [tinydep, smalldep], "whl/cpu": torch})
+    with IndexServer(tmp_path / "root") as running:
+        yield running
+
+
+def lock(project: Path, server: IndexServer, *flags: str) -> int:
+    return main(
+        [
+            "lock",
+            str(project),
+            "--quiet",
+            "--index-url",
+            f"{server.url}/simple",
+            "--pytorch-index-url",
+            f"{server.url}/whl",
+            *flags,
+        ]
+    )
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: Any) -> Path:
+    monkeypatch.setenv("TORCHENV_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "pyproject.toml").write_text(PYPROJECT)
+    return folder
+
+
+def page_requests(server: IndexServer) -> dict[str, int]:
+    paths = [path for _method, path, _headers in server.requests]
+    return {page: paths.count(page) for page in PAGES}
+
+
+def test_second_lock_sends_nothing_while_fresh(server: IndexServer, project: Path) -> None:
+    server.headers = {"Cache-Control": "max-age=600, public"}
+    assert lock(project, server) == 0
+    first = (project / "pylock.cpu.toml").read_text()
+    # Four targets, one request per page.
+    assert page_requests(server) == {page: 1 for page in PAGES}
+    before = len(server.requests)
+    assert lock(project, server) == 0
+    assert len(server.requests) == before  # pages fresh, METADATA cached by hash
+    assert (project / "pylock.cpu.toml").read_text() == first
+
+
+def test_refresh_revalidates_each_page_once(server: IndexServer, project: Path) -> None:
+    server.headers = {"Cache-Control": "max-age=600"}
+    assert lock(project, server) == 0
+    before = len(server.requests)
+    assert lock(project, server, "--refresh") == 0
+    again = server.requests[before:]
+    assert sorted(path for _method, path, _headers in again) == sorted(PAGES)
+    assert all("If-None-Match" in headers for _method, _path, headers in again)
+
+
+def test_stale_cache_costs_one_conditional_request_per_page(
+    server: IndexServer, project: Path
+) -> None:
+    # No Cache-Control and files written a moment ago: nothing stays fresh.
+    assert lock(project, server) == 0
+    before = len(server.requests)
+    assert lock(project, server) == 0
+    again = server.requests[before:]
+    assert sorted(path for _method, path, _headers in again) == sorted(PAGES)
+
+
+def test_refresh_and_offline_exclude_each_other(project: Path, capsys: Any) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["lock", str(project), "--offline", "--refresh"])
+    assert exit_info.value.code == 2
+    assert "not allowed with argument" in capsys.readouterr().err
