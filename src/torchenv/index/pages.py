@@ -47,6 +47,8 @@ _ATTRIBUTE = re.compile(
 _TAG = re.compile(r"<[A-Za-z!/]")
 _HASH_FRAGMENT = re.compile(r"^([A-Za-z0-9_]+)=([0-9A-Fa-f]+)$")
 _HASH_NAMES = frozenset(hashlib.algorithms_guaranteed)
+# In a relative href, what makes urljoin do more than append it to the base folder.
+_SPECIAL = re.compile(r"[:/\\]")
 
 
 def project_name_from_url(page_url: str) -> str:
@@ -96,12 +98,18 @@ class _Joiner:
         self.base_url = base_url
         parts = urlsplit(base_url)
         self.origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+        # The folder a bare file name resolves into (PyPI's "demo-1.0.whl#sha256=..."):
+        # only for a plain base ending in "/", where urljoin would just append.
+        plain = parts.netloc and base_url.endswith("/") and not parts.query
+        self.folder = base_url if plain and "#" not in base_url else ""
 
     def join(self, href: str) -> str:
         if href.startswith(("https://", "http://")):
             return href
         if self.origin and href.startswith("/") and not href.startswith("//"):
             return self.origin + href
+        if self.folder and not href.startswith((".", "?", "#")) and not _SPECIAL.search(href):
+            return self.folder + href
         return urljoin(self.base_url, href)
 
 
