@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any, Optional
 
 OUT = Path(__file__).resolve().parent.parent / "src/torchenv/catalog/data/catalog.json"
+# The same data as a Python module: importing it reads the interpreter's bytecode cache,
+# ~2 ms faster on every check/resolve than importing json and parsing the file.
+SHIPPED = Path(__file__).resolve().parent.parent / "src/torchenv/catalog/_shipped.py"
 
 # --------------------------------------------------------------------------- releases
 # version -> (torchvision, torchaudio); facts §4 [P].
@@ -788,18 +791,31 @@ def build() -> dict[str, Any]:
     }
 
 
+def shipped_module(data: dict[str, Any]) -> str:
+    """``torchenv/catalog/_shipped.py``: the catalog as one Python literal."""
+    return (
+        '"""The shipped catalog as a Python literal (generated: do not edit).\n\n'
+        "Written by scripts/build_catalog.py together with data/catalog.json, which holds the\n"
+        "same data (a test compares them). Importing this module reads the interpreter's\n"
+        'bytecode cache instead of importing json and parsing the file on every run.\n"""\n\n'
+        "# One line: data/catalog.json is the form to read; this one is only to import.\n"
+        f"CATALOG = {data!r}\n"
+    )
+
+
 def main(argv: list[str]) -> int:
     from torchenv.catalog.refresh import dump_catalog
 
-    text = dump_catalog(build())
+    data = build()
+    outputs = {OUT: dump_catalog(data), SHIPPED: shipped_module(data)}
     if "--check" in argv:
-        current = OUT.read_text(encoding="utf-8") if OUT.exists() else ""
-        if current != text:
-            print(f"{OUT} is out of date: run python scripts/build_catalog.py", file=sys.stderr)
-            return 1
-        return 0
-    OUT.write_text(text, encoding="utf-8")
-    print(f"wrote {OUT} ({len(text)} bytes)")
+        stale = [p for p, text in outputs.items() if not p.exists() or p.read_text("utf-8") != text]
+        for path in stale:
+            print(f"{path} is out of date: run python scripts/build_catalog.py", file=sys.stderr)
+        return 1 if stale else 0
+    for path, text in outputs.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path} ({len(text)} bytes)")
     return 0
 
 

@@ -176,7 +176,7 @@ def test_catalog_from_dict_rejects_other_schema() -> None:
         catalog_from_dict({"schema": 2, "releases": []})
 
 
-def test_committed_json_matches_generator() -> None:
+def test_committed_json_and_module_match_generator() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "build_catalog.py"), "--check"],
         capture_output=True,
@@ -184,3 +184,19 @@ def test_committed_json_matches_generator() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_shipped_module_holds_the_shipped_json() -> None:
+    """catalog/_shipped.py (what load_catalog imports) is data/catalog.json exactly."""
+    from torchenv.catalog._shipped import CATALOG
+
+    assert json.loads(Path(default_catalog_path()).read_text(encoding="utf-8")) == CATALOG
+    assert load_catalog().origin == default_catalog_path()
+
+
+def test_shipped_catalog_loads_without_json() -> None:
+    code = "import sys, torchenv.catalog as c; c.load_catalog(); print('json' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
