@@ -7,6 +7,7 @@ import sys
 
 from torchenv.check.model import Position
 from torchenv.check.readers.tomlpos import locate
+from torchenv.check.readers.tomlsubset import parse_subset
 from torchenv.errors import InputError
 
 TYPE_CHECKING = False
@@ -70,12 +71,20 @@ class TomlFile:
 
 
 def load_toml(text: str, path: str) -> TomlFile:
+    data = parse_subset(text)
+    if data is None:
+        data = _load_with_tomllib(text, path)
+    return TomlFile(data, locate(text), path)
+
+
+def _load_with_tomllib(text: str, path: str) -> dict[str, Any]:
+    """The authority for everything the subset parser declines (and for every error)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.9/3.10 only
         import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
     try:
-        data = tomllib.loads(text)
+        data: dict[str, Any] = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         line: Optional[int] = getattr(error, "lineno", None)
         if line is None:
@@ -83,4 +92,4 @@ def load_toml(text: str, path: str) -> TomlFile:
             line = int(match.group(1)) if match else None
         message = str(error).split(" (at ")[0]
         raise InputError(path, f"invalid TOML: {message}", line) from None
-    return TomlFile(data, locate(text), path)
+    return data
