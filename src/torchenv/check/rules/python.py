@@ -42,7 +42,15 @@ def _torch_release(context: Context, pin: PythonPin) -> Optional[tuple[Requireme
     return None
 
 
-def _tagged_minors(release: ReleaseLike) -> set[tuple[int, int]]:
+# id(release) -> (release, its tagged minors). The release is kept so its id cannot be
+# reused; every pin of every file asks again, and the scan parses every variant.
+_TAGGED: dict[int, tuple[ReleaseLike, frozenset[tuple[int, int]]]] = {}
+
+
+def _tagged_minors(release: ReleaseLike) -> frozenset[tuple[int, int]]:
+    cached = _TAGGED.get(id(release))
+    if cached is not None and cached[0] is release:
+        return cached[1]
     minors: set[tuple[int, int]] = set()
     from torchenv.check.context import ALL_PLATFORMS
 
@@ -51,7 +59,8 @@ def _tagged_minors(release: ReleaseLike) -> set[tuple[int, int]]:
             digits = tag[2:].rstrip("t")
             if tag.startswith("cp") and digits.isdigit() and len(digits) >= 2:
                 minors.add((int(digits[0]), int(digits[1:])))
-    return minors
+    _TAGGED[id(release)] = (release, frozenset(minors))
+    return frozenset(minors)
 
 
 def python_out_of_range(context: Context) -> Iterator[Diagnostic]:
