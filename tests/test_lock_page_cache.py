@@ -120,3 +120,32 @@ def test_refresh_and_offline_exclude_each_other(project: Path, capsys: Any) -> N
         main(["lock", str(project), "--offline", "--refresh"])
     assert exit_info.value.code == 2
     assert "not allowed with argument" in capsys.readouterr().err
+
+
+def test_stale_page_that_changed_is_resolved_again(
+    server: IndexServer, project: Path, tmp_path: Path
+) -> None:
+    # The second run starts resolving from the stale cached pages while they are
+    # revalidated; tinydep's page has changed meanwhile, so it resolves again with it.
+    assert lock(project, server) == 0
+    assert 'name = "tinydep"\nversion = "1.0"' in (project / "pylock.cpu.toml").read_text()
+    wheels = tmp_path / "wheels"
+    newer = make_wheel(wheels, "tinydep", "1.1", requires=["smalldep"])
+    build_index(
+        tmp_path / "root",
+        {
+            "simple": [
+                wheels / "tinydep-1.0-py3-none-any.whl",
+                newer,
+                wheels / "smalldep-2.0-py3-none-any.whl",
+            ]
+        },
+    )
+    before = len(server.requests)
+    assert lock(project, server) == 0
+    text = (project / "pylock.cpu.toml").read_text()
+    assert 'name = "tinydep"\nversion = "1.1"' in text
+    assert 'name = "tinydep"\nversion = "1.0"' not in text
+    # Still one request per page: the second pass reuses what the first revalidated.
+    pages = [path for _method, path, _headers in server.requests[before:] if path.endswith("/")]
+    assert sorted(pages) == sorted(PAGES)

@@ -144,6 +144,9 @@ class IndexClient:
         self._auth: dict[str, httpx.BasicAuth] = {}
         # Pages read in this process: one revalidation per page per run is enough.
         self._pages: dict[str, ProjectPage] = {}
+        # Stale cached pages handed out by stale_page(), kept so that a 304 returns the
+        # very same object (callers compare by identity first).
+        self._stale: dict[str, tuple[bytes, ProjectPage]] = {}
         self._client: Optional[httpx.Client] = None
         self._client_lock = threading.Lock()
         self._closed = False
@@ -249,6 +252,28 @@ class IndexClient:
             memo = self._pages[url] = self._project_page(index_url, name, url)
         return memo
 
+    def stale_page(self, index_url: str, name: str) -> Optional[ProjectPage]:
+        """The cached copy of a page that must be revalidated before it is trusted.
+
+        None when there is nothing to revalidate: no cached copy, a fresh one, a page
+        already read in this process, offline mode or a file:// index. Sends nothing:
+        callers may work with the copy while :meth:`project_page` revalidates it, and
+        must redo that work if the revalidated page differs.
+        """
+        url = self.page_url(index_url, name)
+        if self.offline or _is_file_url(url) or url in self._pages:
+            return None
+        clean = strip_credentials(url)
+        cached = self.cache.load_page(clean)
+        if cached is None or (not self.refresh and cached.is_fresh(self._clock())):
+            return None
+        try:
+            page = parse_project_page(cached.body, cached.content_type, cached.url, name)
+        except IndexError_:
+            return None  # unreadable copy: the revalidation will fetch it whole
+        self._stale[clean] = (cached.body, page)
+        return page
+
     def _project_page(self, index_url: str, name: str, url: str) -> ProjectPage:
         if _is_file_url(url):
             from torchenv.index.local import local_project_page
@@ -283,6 +308,9 @@ class IndexClient:
         if response.status_code == 304 and cached is not None:
             self._emit("cached", "not modified", clean)
             self._store_page(cached, response, request_time, response_time, not_modified=True)
+            handed_out = self._stale.pop(clean, None)
+            if handed_out is not None and handed_out[0] == cached.body:
+                return handed_out[1]
             return parse_project_page(cached.body, cached.content_type, cached.url, name)
         if response.status_code in (404, 410):
             # pip's behaviour: an index that lacks a project offers no files for it.

@@ -2,8 +2,10 @@
 
 Every (variant, target, Python) is resolved in a thread pool over one
 :class:`SharedSource`, so a page or METADATA file needed by several targets is fetched
-once. Nothing is returned unless every resolution succeeded: a failing target fails
-the whole lock, and the CLI then writes no file at all.
+once. Stale cached pages are used while they are revalidated in parallel; if any
+turns out to have changed, everything is resolved again with the current pages.
+Nothing is returned unless every resolution succeeded: a failing target fails the
+whole lock, and the CLI then writes no file at all.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from torchenv.errors import ResolutionError, UsageError
+from torchenv.errors import ResolutionError, TorchenvError, UsageError
 from torchenv.family import TORCH_FAMILY
 from torchenv.lock.freshness import input_hash
 from torchenv.lock.project import ProjectInputs
@@ -178,7 +180,7 @@ def lock_all(
 ) -> dict[str, dict[str, Any]]:
     """``{file name: PEP 751 document}``; raise :class:`ResolutionError` listing every failure."""
     request = plan.request
-    shared = source if isinstance(source, SharedSource) else SharedSource(source)
+    shared = source if isinstance(source, SharedSource) else SharedSource(source, speculate=True)
     jobs = [
         (variant, target, python)
         for variant, targets in plan.variant_targets.items()
@@ -199,9 +201,10 @@ def lock_all(
             request.family,
         )
 
-    results: dict[str, list[ResolvedTarget]] = {}
-    errors: list[str] = []
-    try:
+    def resolve_all() -> tuple[dict[str, list[ResolvedTarget]], list[str], Optional[Exception]]:
+        results: dict[str, list[ResolvedTarget]] = {}
+        errors: list[str] = []
+        failure: Optional[Exception] = None
         with ThreadPoolExecutor(max_workers=max_workers) as pool:
             futures = [pool.submit(run, job) for job in jobs]
             for job, future in zip(jobs, futures):
@@ -209,9 +212,22 @@ def lock_all(
                     results.setdefault(job[0], []).append(future.result())
                 except ResolutionError as error:
                     errors.append(str(error))
+                except TorchenvError as error:  # e.g. a file a stale page still lists
+                    failure = failure or error
+        return results, errors, failure
+
+    try:
+        while True:
+            results, errors, failure = resolve_all()
+            # Stale cached pages were used while being revalidated: the results stand
+            # only if none of them changed; otherwise resolve again with current pages.
+            if not shared.settle():
+                break
     finally:
         if shared is not source:
             shared.close()
+    if failure is not None:
+        raise failure
     if errors:
         raise ResolutionError("\n".join(errors))
     requires_python = request.requires_python or ">=" + min(

@@ -4,6 +4,13 @@ The provider only needs two calls. The real :class:`torchenv.index.client.IndexC
 fits the protocol; :class:`MemorySource` serves a frozen JSON index for tests and for
 recorded fixtures. :class:`SharedSource` memoises both calls so that several targets
 resolved in one run fetch each page and each METADATA file once.
+
+Stale cached pages are used speculatively: when the inner source offers
+``stale_page`` (the index client does), the cached copy is handed to the resolver at
+once while its revalidation runs in the background, so the round trips of a warm run
+overlap instead of following the resolver's discovery order one level at a time.
+:meth:`SharedSource.settle` waits for every revalidation and says which pages changed;
+the caller resolves again in that case (:func:`torchenv.lock.engine.lock_all` does).
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any, Optional, Protocol
 
 from packaging.utils import canonicalize_name
 
@@ -34,12 +41,20 @@ class SharedSource:
     Each page or METADATA file is fetched once even when several resolutions ask for it
     at the same moment: the first caller starts the fetch, the others wait on its
     future. ``prefetch_*`` start fetches the resolver will probably need next, so
-    network latency overlaps with resolution instead of adding up.
+    network latency overlaps with resolution instead of adding up. With
+    ``speculate=True`` stale cached pages are served while they are revalidated; the
+    caller must then call :meth:`settle` and redo its work if pages changed.
     """
 
-    def __init__(self, inner: CandidateSource, max_workers: int = 8) -> None:
+    def __init__(
+        self, inner: CandidateSource, max_workers: int = 8, speculate: bool = False
+    ) -> None:
         self._inner = inner
+        # Only for callers that call settle() before trusting their results.
+        self._speculate = speculate
         self._pages: dict[tuple[str, str], Future[ProjectPage]] = {}
+        # Pages handed out from a stale cache: (that copy, its revalidation).
+        self._speculative: dict[tuple[str, str], tuple[ProjectPage, Future[ProjectPage]]] = {}
         self._metadata: dict[str, Future[bytes]] = {}
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="torchenv")
@@ -52,9 +67,40 @@ class SharedSource:
             future = self._pages.get(key)
             if future is None:
                 self.page_fetches += 1
-                future = self._pool.submit(self._inner.project_page, index_url, name)
+                validation = self._pool.submit(self._inner.project_page, index_url, name)
+                stale = self._stale_page(index_url, name)
+                if stale is None:
+                    future = validation
+                else:
+                    future = Future()
+                    future.set_result(stale)
+                    self._speculative[key] = (stale, validation)
                 self._pages[key] = future
         return future
+
+    def _stale_page(self, index_url: str, name: str) -> Optional[ProjectPage]:
+        stale_page = getattr(self._inner, "stale_page", None) if self._speculate else None
+        if stale_page is None:
+            return None
+        page: Optional[ProjectPage] = stale_page(index_url, name)
+        return page
+
+    def settle(self) -> list[str]:
+        """Wait for the revalidation of every stale page handed out; name those that changed.
+
+        A changed page replaces the stale copy, so work redone afterwards sees the
+        current page. Errors of a revalidation are raised here.
+        """
+        with self._lock:
+            pending, self._speculative = self._speculative, {}
+        changed = []
+        for key, (stale, validation) in pending.items():
+            current = validation.result()
+            if current is not stale and current != stale:
+                changed.append(current.url)
+                with self._lock:
+                    self._pages[key] = validation
+        return changed
 
     def _metadata_future(self, link: Link) -> Future[bytes]:
         with self._lock:
@@ -83,6 +129,7 @@ class SharedSource:
     def close(self) -> None:
         # Wait for fetches already running: the inner client may be closed right after.
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._speculative.clear()
 
 
 class MemorySource:
