@@ -54,6 +54,12 @@ def plain(command: str, arguments: list[str]) -> Optional[ParsedArguments]:
         ("resolve", ["--json"]),
         ("resolve", ["--target", "linux-x86_64", "--target", "macos-arm64", "--json"]),
         ("install", ["--dry-run", "--variant", "cpu"]),
+        ("lock", []),
+        ("lock", ["--check"]),
+        ("lock", ["project-dir", "--targets", "linux-x86_64,macos-arm64", "--targets=x"]),
+        ("lock", ["--offline", "--dry-run", "-r", "requirements.in", "--group", "dev"]),
+        ("export", ["--format", "conda", "--target", "linux-x86_64-cu128"]),
+        ("export", ["-f", "requirements", "torch==2.7.1", "numpy"]),
     ],
 )
 def test_plain_lines_are_parsed_without_argparse_and_match_it(
@@ -79,9 +85,12 @@ def test_plain_lines_are_parsed_without_argparse_and_match_it(
         ("check", ["a", "--json", "b"]),  # argparse rejects the second run of paths
         ("check", ["--select", "--json"]),
         ("check", ["--", "a"]),
-        ("lock", ["--check"]),  # declares a mutually exclusive group: always argparse
+        ("lock", ["--check", "--dry-run"]),  # one mutually exclusive group
+        ("lock", ["--offline", "--refresh"]),
+        ("lock", ["a", "b"]),  # one optional positional
+        ("lock", ["a", "--offline", "b"]),
+        ("export", ["torch"]),  # --format is required
         ("catalog", ["show"]),  # sub-commands: always argparse
-        ("export", ["--format", "conda"]),  # optional positional: always argparse
     ],
 )
 def test_anything_unusual_goes_to_argparse(command: str, arguments: list[str]) -> None:
@@ -118,8 +127,15 @@ def test_random_command_lines_agree_with_argparse(command: str) -> None:
     words = _vocabulary(recorder)
     generator = random.Random(f"fastargs-{command}")
     answered = 0
+    required = [
+        [flag, "conda"]
+        for flag, option in recorder.options.items()
+        if option.required and flag.startswith("--")
+    ]
     for _ in range(150):
         arguments = [generator.choice(words) for _ in range(generator.randint(0, 5))]
+        if required and generator.random() < 0.8:
+            arguments = [word for pair in required for word in pair] + arguments
         ours = parse_plain(command, arguments, recorder)
         if ours is None:
             continue

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import argparse
     from typing import Optional, Union
 
     from torchenv.export.model import ExportPlan

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["OptionRecorder", "ParsedArguments", "parse_plain"]
 
-_SUPPORTED_ACTIONS = frozenset({"store", "store_true", "append", "count"})
-_SUPPORTED_KEYS = frozenset({"action", "type", "choices", "default", "metavar", "help", "nargs"})
+_SUPPORTED_ACTIONS = frozenset({"store", "store_true", "append", "extend", "count"})
+_SUPPORTED_KEYS = frozenset(
+    {"action", "type", "choices", "default", "metavar", "help", "nargs", "dest", "required"}
+)
 
 
 class ParsedArguments:
@@ -38,11 +40,16 @@ class ParsedArguments:
 
 
 class _Option:
-    def __init__(self, dest: str, action: str, options: dict[str, Any]) -> None:
+    def __init__(
+        self, dest: str, action: str, options: dict[str, Any], group: Optional[int] = None
+    ) -> None:
         self.dest = dest
         self.action = action
         self.type: Optional[Callable[[str], Any]] = options.get("type")
         self.choices: Optional[Sequence[Any]] = options.get("choices")
+        self.required = bool(options.get("required", False))
+        self.nargs: Optional[str] = options.get("nargs")
+        self.group = group
         if "default" in options:
             self.default: Any = options["default"]
         else:
@@ -50,7 +57,7 @@ class _Option:
 
     @property
     def takes_value(self) -> bool:
-        return self.action in ("store", "append")
+        return self.action in ("store", "append", "extend")
 
 
 class OptionRecorder:
@@ -65,8 +72,9 @@ class OptionRecorder:
         self.ordered: list[_Option] = []
         self.positional: Optional[_Option] = None
         self.unsupported = False
+        self._groups = 0
 
-    def add_argument(self, *flags: str, **options: Any) -> None:
+    def add_argument(self, *flags: str, group: Optional[int] = None, **options: Any) -> None:
         action = options.get("action", "store")
         if (
             not flags
@@ -77,35 +85,47 @@ class OptionRecorder:
             self.unsupported = True
             return
         if not flags[0].startswith("-"):
-            self._add_positional(flags, options)
+            self._add_positional(flags, options, group)
             return
-        if "nargs" in options:
+        if "nargs" in options or (action == "extend" and "type" not in options):
+            # extend without a type extends by the characters of the string: not modelled.
             self.unsupported = True
             return
         long_flags = [flag for flag in flags if flag.startswith("--")]
-        dest = (long_flags or list(flags))[0].lstrip("-").replace("-", "_")
-        option = _Option(dest, action, options)
+        dest = options.get("dest") or (long_flags or list(flags))[0].lstrip("-").replace("-", "_")
+        option = _Option(dest, action, options, group)
         self.ordered.append(option)
         for flag in flags:
             self.options[flag] = option
 
-    def _add_positional(self, flags: tuple[str, ...], options: dict[str, Any]) -> None:
-        # Only the one shape torchenv uses: a single ``nargs="*"`` list of plain strings.
+    def _add_positional(
+        self, flags: tuple[str, ...], options: dict[str, Any], group: Optional[int]
+    ) -> None:
+        # The shapes torchenv uses: one ``*`` list or one ``?`` value of plain strings.
+        nargs = options.get("nargs")
         if (
             len(flags) != 1
             or self.positional is not None
-            or options.get("nargs") != "*"
+            or group is not None
+            or nargs not in ("*", "?")
             or options.get("action", "store") != "store"
-            or {"type", "choices", "default"} & set(options)
+            or {"type", "choices", "dest", "required"} & set(options)
+            or (nargs == "*" and "default" in options)
         ):
             self.unsupported = True
             return
-        self.positional = _Option(flags[0], "store", {"default": []})
+        self.positional = _Option(flags[0], "store", options)
         self.ordered.append(self.positional)
 
+    def add_mutually_exclusive_group(self, **options: Any) -> _GroupRecorder:
+        if options.get("required"):
+            self.unsupported = True
+        self._groups += 1
+        return _GroupRecorder(self, self._groups)
+
     def __getattr__(self, name: str) -> Callable[..., OptionRecorder]:
-        # add_mutually_exclusive_group, add_subparsers, set_defaults …: not modelled, so
-        # the command goes to argparse; the calls are absorbed so declaring still works.
+        # add_subparsers, set_defaults, add_argument_group …: not modelled, so the
+        # command goes to argparse; the calls are absorbed so declaring still works.
         if name.startswith("__"):
             raise AttributeError(name)
         self.unsupported = True
@@ -118,6 +138,17 @@ class OptionRecorder:
         return absorb
 
 
+class _GroupRecorder:
+    """A mutually exclusive group: its options, tagged with the group they belong to."""
+
+    def __init__(self, recorder: OptionRecorder, group: int) -> None:
+        self._recorder = recorder
+        self._group = group
+
+    def add_argument(self, *flags: str, **options: Any) -> None:
+        self._recorder.add_argument(*flags, group=self._group, **options)
+
+
 def parse_plain(
     command: str, arguments: Sequence[str], recorder: OptionRecorder
 ) -> Optional[ParsedArguments]:
@@ -126,7 +157,11 @@ def parse_plain(
         return None
     values: dict[str, Any] = {"command": command}
     for declared in recorder.ordered:
-        values[declared.dest] = [] if declared is recorder.positional else declared.default
+        if declared is recorder.positional and declared.nargs == "*":
+            values[declared.dest] = []
+        else:
+            values[declared.dest] = declared.default
+    seen: set[_Option] = set()
     positionals: list[str] = []
     positional_runs = 0
     previous_positional = False
@@ -145,6 +180,7 @@ def parse_plain(
         option = recorder.options.get(name if equals and token.startswith("--") else token)
         if option is None:
             return None
+        seen.add(option)
         if not option.takes_value:
             if equals:
                 return None
@@ -166,14 +202,32 @@ def parse_plain(
         if option.action == "append":
             # argparse copies the default list before appending to it; so must we.
             values[option.dest] = [*(values[option.dest] or ()), value]
+        elif option.action == "extend":
+            values[option.dest] = [*(values[option.dest] or ()), *value]
         else:
             values[option.dest] = value
+    if not _fits(recorder, seen, positionals, positional_runs):
+        return None
     if positionals:
-        # argparse consumes a ``*`` positional once; a second run of them is its error.
-        if recorder.positional is None or positional_runs > 1:
-            return None
-        values[recorder.positional.dest] = positionals
+        assert recorder.positional is not None
+        single = recorder.positional.nargs == "?"
+        values[recorder.positional.dest] = positionals[0] if single else positionals
     return ParsedArguments(values)
+
+
+def _fits(recorder: OptionRecorder, seen: set[_Option], positionals: list[str], runs: int) -> bool:
+    """No error argparse would report: required options, exclusive groups, positionals."""
+    if any(option.required and option not in seen for option in recorder.ordered):
+        return False
+    groups = [option.group for option in seen if option.group is not None]
+    if len(groups) != len(set(groups)):
+        return False  # two options of one mutually exclusive group
+    if not positionals:
+        return True
+    # argparse consumes a positional once; a second run of them is its error.
+    if recorder.positional is None or runs > 1:
+        return False
+    return recorder.positional.nargs == "*" or len(positionals) == 1
 
 
 _INVALID = object()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import argparse
 
 __all__ = ["add_arguments", "run"]
 
