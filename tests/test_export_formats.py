@@ -128,6 +128,8 @@ def test_conda_forge_flavour(capsys: pytest.CaptureFixture[str]) -> None:
         "linux-x86_64-cu128",
         "--torch",
         "==2.7.1",
+        "--python",
+        "3.11",  # the default is the running interpreter's
     )
     deps = yaml.safe_load(text)["dependencies"]
     assert deps == [

@@ -127,6 +127,8 @@ def test_requirements_in_and_output_dir(project: Path) -> None:
             "cpu",
             "--targets",
             "linux-x86_64,macos-arm64",
+            "--python",
+            "3.11",  # the recorded fixtures hold cp311 wheels; the default is this Python
             "--pytorch-index-url",
             "https://download.pytorch.test/whl",
             "--output-dir",

@@ -26,6 +26,11 @@ from packaging.pylock import Pylock
 from torchenv.cli.main import main
 from torchenv.lock.pylock import read_lock_document
 
+# Wheels are built for the interpreter running the tests, so the install step below
+# works on every supported Python (a cp311 lock cannot install into a 3.13 venv).
+_CP = f"cp{sys.version_info[0]}{sys.version_info[1]}"
+_PYTHON = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
 # (index folder, wheel file name, Requires-Dist lines)
 WHEELS: list[tuple[str, str, tuple[str, ...]]] = [
     ("simple", "tinydep-1.0-py3-none-any.whl", ()),
@@ -33,7 +38,7 @@ WHEELS: list[tuple[str, str, tuple[str, ...]]] = [
     # Listed without a hash (pages of some mirrors do this): see test_missing_hash.
     ("simple", "nohash-1.0-py3-none-any.whl", ()),
     # A torch on the default index must never be chosen.
-    ("simple", "torch-2.7.0-cp311-cp311-manylinux_2_28_x86_64.whl", ("tinydep",)),
+    ("simple", f"torch-2.7.0-{_CP}-{_CP}-manylinux_2_28_x86_64.whl", ("tinydep",)),
 ]
 for _variant, _platforms in (
     ("cpu", ("manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "win_amd64")),
@@ -41,31 +46,31 @@ for _variant, _platforms in (
 ):
     for _platform in _platforms:
         WHEELS.append(
-            (f"whl/{_variant}", f"torch-2.7.0+{_variant}-cp311-cp311-{_platform}.whl", ("tinydep",))
+            (f"whl/{_variant}", f"torch-2.7.0+{_variant}-{_CP}-{_CP}-{_platform}.whl", ("tinydep",))
         )
         WHEELS.append(
             (
                 f"whl/{_variant}",
-                f"torchvision-0.22.0+{_variant}-cp311-cp311-{_platform}.whl",
+                f"torchvision-0.22.0+{_variant}-{_CP}-{_CP}-{_platform}.whl",
                 ("torch==2.7.0", "tinydep>=1.0"),
             )
         )
 WHEELS += [
-    ("whl/cpu", "torch-2.7.0-cp311-none-macosx_11_0_arm64.whl", ("tinydep",)),
-    ("whl/cpu", "torchvision-0.22.0-cp311-cp311-macosx_11_0_arm64.whl", ("torch==2.7.0",)),
+    ("whl/cpu", f"torch-2.7.0-{_CP}-none-macosx_11_0_arm64.whl", ("tinydep",)),
+    ("whl/cpu", f"torchvision-0.22.0-{_CP}-{_CP}-macosx_11_0_arm64.whl", ("torch==2.7.0",)),
     # Another variant's build listed on the cu128 page must be rejected by its label.
-    ("whl/cu128", "torch-2.7.0+cu126-cp311-cp311-manylinux_2_28_x86_64.whl", ("tinydep",)),
+    ("whl/cu128", f"torch-2.7.0+cu126-{_CP}-{_CP}-manylinux_2_28_x86_64.whl", ("tinydep",)),
 ]
 
-PYPROJECT = """[project]
+PYPROJECT = f"""[project]
 name = "demo"
 version = "0"
-requires-python = ">=3.11"
+requires-python = ">=3.9"
 dependencies = ["torch==2.7.0", "torchvision", "tinydep"]
 
 [tool.torchenv]
 targets = ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"]
-python = ["3.11"]
+python = ["{_PYTHON}"]
 variants = ["cpu", "cu128"]
 """
 

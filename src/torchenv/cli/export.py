@@ -36,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="T",
         help="export the selection for this target (no lock), e.g. linux-x86_64-cu128",
     )
-    parser.add_argument("--python", metavar="X.Y", help="Python version (default 3.11)")
+    parser.add_argument(
+        "--python", metavar="X.Y", help="Python version (default: this interpreter's)"
+    )
     parser.add_argument("--torch", metavar="SPEC", help="torch requirement, e.g. '==2.7.1'")
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default stdout)")
     parser.add_argument(
