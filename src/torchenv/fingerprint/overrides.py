@@ -59,99 +59,138 @@ def _override_evidence(name: str, value: str) -> Evidence:
     return Evidence("override", f"env:{name}", value)
 
 
+class _Settings:
+    """Collects what was applied (with evidence) and what was ignored (as notes)."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self.env = env
+        self.applied: list[str] = []
+        self.notes: list[str] = []
+
+    def take(
+        self,
+        names: tuple[str, ...],
+        pattern: str,
+        expected: str,
+        evidence: list[Evidence],
+        *,
+        comma_list: bool = False,
+    ) -> Optional[str]:
+        """The first of ``names`` set in the environment, if it is well formed: the value
+        matches ``pattern``, or with ``comma_list`` each item does (``"8.6,8.9"``)."""
+        found = _first(self.env, *names)
+        if found is None:
+            return None
+        name, value = found
+        items = _list(value) if comma_list else [value]
+        if not items or not all(re.fullmatch(pattern, v) for v in items):
+            self.notes.append(f"ignored {name}={value!r}: {expected}")
+            return None
+        self.applied.append(f"{name}={value}")
+        evidence.append(_override_evidence(name, value))
+        return value
+
+
+def _replace_vendor(
+    accelerators: list[Accelerator],
+    default: Accelerator,
+    changes: dict[str, object],
+    evidence: list[Evidence],
+) -> None:
+    """Apply ``changes`` to the accelerator of ``default.vendor``, adding it if missing."""
+    if not changes:
+        return
+    at = next((i for i, a in enumerate(accelerators) if a.vendor == default.vendor), None)
+    record = default if at is None else accelerators[at]
+    record = record._replace(evidence=(*record.evidence, *evidence), **changes)  # type: ignore[arg-type]
+    if at is None:
+        accelerators.append(record)
+    else:
+        accelerators[at] = record
+
+
+def _vendor(accelerators: list[Accelerator], vendor: str) -> Optional[Accelerator]:
+    return next((a for a in accelerators if a.vendor == vendor), None)
+
+
 def apply_overrides(fingerprint: Fingerprint, env: Mapping[str, str]) -> Fingerprint:
     """The fingerprint with every override variable in ``env`` applied and recorded.
 
     Malformed values are ignored with a note, never raised: a stray variable must not
     break ``detect``.
     """
-    applied: list[str] = []
-    notes: list[str] = []
+    settings = _Settings(env)
     accelerators = list(fingerprint.accelerators)
-    nvidia_at = next((i for i, a in enumerate(accelerators) if a.vendor == "nvidia"), None)
-    nvidia = accelerators[nvidia_at] if nvidia_at is not None else None
 
-    driver = _first(env, "TORCHENV_CUDA_DRIVER_VERSION", "UV_CUDA_DRIVER_VERSION")
-    cuda = _first(env, "TORCHENV_CUDA_VERSION", "CONDA_OVERRIDE_CUDA")
-    capability = _first(env, "TORCHENV_COMPUTE_CAPABILITY")
-    if cuda is not None and cuda[1] == "":
-        if nvidia is not None:
-            notes.append(f"{cuda[0]} is empty: NVIDIA accelerator removed (no CUDA)")
-            accelerators.pop(nvidia_at)  # type: ignore[arg-type]
-        applied.append(f"{cuda[0]}=")
-        nvidia = None
-        nvidia_at = None
-    elif driver or cuda or capability:
-        record = nvidia or Accelerator(vendor="nvidia", source="override", kind="discrete")
-        evidence = list(record.evidence)
+    no_cuda = _first(env, "TORCHENV_CUDA_VERSION", "CONDA_OVERRIDE_CUDA")
+    if no_cuda is not None and no_cuda[1] == "":
+        if _vendor(accelerators, "nvidia") is not None:
+            settings.notes.append(f"{no_cuda[0]} is empty: NVIDIA accelerator removed (no CUDA)")
+            accelerators = [a for a in accelerators if a.vendor != "nvidia"]
+        settings.applied.append(f"{no_cuda[0]}=")
+    else:
+        evidence: list[Evidence] = []
         changes: dict[str, object] = {}
-        if driver and re.fullmatch(r"\d+(\.\d+)*", driver[1]):
-            changes["driver_version"] = driver[1]
-            applied.append(f"{driver[0]}={driver[1]}")
-            evidence.append(_override_evidence(*driver))
-            if cuda is None:
-                changes["cuda_version"] = cuda_for_driver(driver[1], fingerprint.os)
-        elif driver:
-            notes.append(f"ignored {driver[0]}={driver[1]!r}: not a version number")
-        if cuda and re.fullmatch(r"\d+\.\d+(\.\d+)?", cuda[1]):
-            changes["cuda_version"] = ".".join(cuda[1].split(".")[:2])
-            applied.append(f"{cuda[0]}={cuda[1]}")
-            evidence.append(_override_evidence(*cuda))
-        elif cuda:
-            notes.append(f"ignored {cuda[0]}={cuda[1]!r}: expected e.g. 12.8")
-        if capability:
-            values = _list(capability[1])
-            if values and all(re.fullmatch(r"\d+\.\d+", v) for v in values):
-                changes["devices"] = _override_devices(record.devices, values, "compute_capability")
-                applied.append(f"{capability[0]}={capability[1]}")
-                evidence.append(_override_evidence(*capability))
-            else:
-                notes.append(f"ignored {capability[0]}={capability[1]!r}: expected e.g. 8.6,8.9")
-        if changes:
-            record = record._replace(evidence=tuple(evidence), **changes)  # type: ignore[arg-type]
-            if nvidia_at is None:
-                accelerators.append(record)
-            else:
-                accelerators[nvidia_at] = record
-
-    rocm = _first(env, "TORCHENV_ROCM_VERSION")
-    gfx = _first(env, "TORCHENV_GFX", "UV_AMD_GPU_ARCHITECTURE")
-    if rocm or gfx:
-        amd_at = next((i for i, a in enumerate(accelerators) if a.vendor == "amd"), None)
-        record = (
-            accelerators[amd_at]
-            if amd_at is not None
-            else Accelerator(vendor="amd", source="override")
+        driver = settings.take(
+            ("TORCHENV_CUDA_DRIVER_VERSION", "UV_CUDA_DRIVER_VERSION"),
+            r"\d+(\.\d+)*",
+            "not a version number",
+            evidence,
         )
-        evidence = list(record.evidence)
-        changes = {}
-        if rocm and re.fullmatch(r"\d+\.\d+(\.\d+)?", rocm[1]):
-            changes["rocm_version"] = rocm[1]
-            applied.append(f"{rocm[0]}={rocm[1]}")
-            evidence.append(_override_evidence(*rocm))
-        elif rocm:
-            notes.append(f"ignored {rocm[0]}={rocm[1]!r}: expected e.g. 6.3")
-        if gfx:
-            values = _list(gfx[1])
-            if values and all(re.fullmatch(r"gfx[0-9a-f]+", v) for v in values):
-                changes["devices"] = _override_devices(record.devices, values, "gfx")
-                applied.append(f"{gfx[0]}={gfx[1]}")
-                evidence.append(_override_evidence(*gfx))
-            else:
-                notes.append(f"ignored {gfx[0]}={gfx[1]!r}: expected e.g. gfx90a,gfx1100")
-        if changes:
-            record = record._replace(evidence=tuple(evidence), **changes)  # type: ignore[arg-type]
-            if amd_at is None:
-                accelerators.append(record)
-            else:
-                accelerators[amd_at] = record
+        if driver is not None:
+            changes["driver_version"] = driver
+            if no_cuda is None:
+                changes["cuda_version"] = cuda_for_driver(driver, fingerprint.os)
+        cuda = settings.take(
+            ("TORCHENV_CUDA_VERSION", "CONDA_OVERRIDE_CUDA"),
+            r"\d+\.\d+(\.\d+)?",
+            "expected e.g. 12.8",
+            evidence,
+        )
+        if cuda is not None:
+            changes["cuda_version"] = ".".join(cuda.split(".")[:2])
+        nvidia = _vendor(accelerators, "nvidia")
+        capabilities = settings.take(
+            ("TORCHENV_COMPUTE_CAPABILITY",),
+            r"\d+\.\d+",
+            "expected e.g. 8.6,8.9",
+            evidence,
+            comma_list=True,
+        )
+        if capabilities is not None:
+            devices = nvidia.devices if nvidia is not None else ()
+            changes["devices"] = _override_devices(
+                devices, _list(capabilities), "compute_capability"
+            )
+        default = Accelerator(vendor="nvidia", source="override", kind="discrete")
+        _replace_vendor(accelerators, default, changes, evidence)
 
-    if not applied and not notes:
+    evidence = []
+    changes = {}
+    rocm = settings.take(
+        ("TORCHENV_ROCM_VERSION",), r"\d+\.\d+(\.\d+)?", "expected e.g. 6.3", evidence
+    )
+    if rocm is not None:
+        changes["rocm_version"] = rocm
+    gfx = settings.take(
+        ("TORCHENV_GFX", "UV_AMD_GPU_ARCHITECTURE"),
+        r"gfx[0-9a-f]+",
+        "expected e.g. gfx90a,gfx1100",
+        evidence,
+        comma_list=True,
+    )
+    if gfx is not None:
+        amd = _vendor(accelerators, "amd")
+        devices = amd.devices if amd is not None else ()
+        changes["devices"] = _override_devices(devices, _list(gfx), "gfx")
+    _replace_vendor(accelerators, Accelerator(vendor="amd", source="override"), changes, evidence)
+
+    if not settings.applied and not settings.notes:
         return fingerprint
     return fingerprint._replace(
         accelerators=tuple(accelerators),
-        overrides=fingerprint.overrides + tuple(applied),
-        notes=fingerprint.notes + tuple(notes),
+        overrides=fingerprint.overrides + tuple(settings.applied),
+        notes=fingerprint.notes + tuple(settings.notes),
     )
 
 
