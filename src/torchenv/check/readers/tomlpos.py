@@ -12,7 +12,7 @@ from __future__ import annotations
 from torchenv.check.model import Position
 from torchenv.check.textlines import LineMap
 
-__all__ = ["locate"]
+__all__ = ["locate", "skip_blank"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,16 +35,7 @@ class _Scanner:
         return self.lines.position(self.pos)
 
     def skip(self, newlines: bool) -> None:
-        text = self.text
-        while self.pos < len(text):
-            char = text[self.pos]
-            if char in " \t\r" or (newlines and char == "\n"):
-                self.pos += 1
-            elif char == "#":
-                end = text.find("\n", self.pos)
-                self.pos = len(text) if end < 0 else end
-            else:
-                return
+        self.pos = skip_blank(self.text, self.pos, newlines=newlines)
 
     def key(self) -> list[str]:
         parts: list[str] = []
@@ -153,6 +144,21 @@ class _Scanner:
             keys = self.key()
             self.pos += 1  # "="
             self.value((*table, *keys))
+
+
+def skip_blank(text: str, pos: int, *, newlines: bool) -> int:
+    """The position after spaces, tabs, carriage returns and comments from ``pos`` (and
+    newlines too when ``newlines``)."""
+    while pos < len(text):
+        char = text[pos]
+        if char in " \t\r" or (newlines and char == "\n"):
+            pos += 1
+        elif char == "#":
+            end = text.find("\n", pos)
+            pos = len(text) if end < 0 else end
+        else:
+            return pos
+    return pos
 
 
 def _escaped(text: str, index: int) -> bool:

@@ -18,6 +18,8 @@ and on thousands of mutated documents.
 
 from __future__ import annotations
 
+from torchenv.check.readers.tomlpos import skip_blank
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional
@@ -163,12 +165,10 @@ class _Parser:
             keys.append(self._simple_key())
 
     def _simple_key(self) -> str:
+        quoted = self._string()
+        if quoted is not None:
+            return quoted
         text = self.text
-        char = text[self.pos]
-        if char == '"':
-            return self._basic_string()
-        if char == "'":
-            return self._literal_string()
         start = self.pos
         while self.pos < len(text) and text[self.pos] in _BARE_KEY:
             self.pos += 1
@@ -178,12 +178,11 @@ class _Parser:
 
     # -- values -------------------------------------------------------------------------
     def _value(self) -> Any:
+        quoted = self._string()
+        if quoted is not None:
+            return quoted
         text = self.text
         char = text[self.pos]
-        if char == '"':
-            return self._basic_string()
-        if char == "'":
-            return self._literal_string()
         if char == "[":
             return self._array()
         if char == "{":
@@ -197,6 +196,15 @@ class _Parser:
             self._after_scalar()
             return False
         return self._number()
+
+    def _string(self) -> Optional[str]:
+        """The basic or literal string starting here, or None when none does."""
+        char = self.text[self.pos]
+        if char == '"':
+            return self._basic_string()
+        if char == "'":
+            return self._literal_string()
+        return None
 
     def _after_scalar(self) -> None:
         # "truex", "12abc": not the value it starts like.
@@ -323,16 +331,7 @@ class _Parser:
 
     def _skip_blank_lines(self) -> None:
         """Spaces, newlines and comments."""
-        text = self.text
-        while self.pos < len(text):
-            char = text[self.pos]
-            if char in " \t\n":
-                self.pos += 1
-            elif char == "#":
-                end = text.find("\n", self.pos)
-                self.pos = len(text) if end < 0 else end
-            else:
-                return
+        self.pos = skip_blank(self.text, self.pos, newlines=True)
 
     def _end_of_line(self) -> None:
         self._skip_spaces()
