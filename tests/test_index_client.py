@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import shutil
 import threading
@@ -92,7 +91,7 @@ def test_page_revalidated_with_304(server: IndexServer, tmp_path: Path) -> None:
 def test_metadata_by_range_requests(server: IndexServer, tmp_path: Path) -> None:
     with client_for(tmp_path) as client:
         link = client.project_page(f"{server.url}/simple", "demo-pkg").links[1]
-        no_sidecar = dataclasses.replace(link, metadata_hashes=None)
+        no_sidecar = link._replace(metadata_hashes=None)
         metadata = client.wheel_metadata(no_sidecar)
     assert b"Version: 1.1" in metadata
     ranges = [r[2].get("Range") for r in server.requests if r[1].endswith("1.1-py3-none-any.whl")]
@@ -105,7 +104,7 @@ def test_metadata_by_full_download_is_reported(server: IndexServer, tmp_path: Pa
     events: list[ProgressEvent] = []
     with client_for(tmp_path, progress=events.append) as client:
         link = client.project_page(f"{server.url}/simple", "demo-pkg").links[0]
-        metadata = client.wheel_metadata(dataclasses.replace(link, metadata_hashes=None))
+        metadata = client.wheel_metadata(link._replace(metadata_hashes=None))
     assert b"Name: demo-pkg" in metadata
     warnings = [e for e in events if e.kind == "warning"]
     assert warnings and "downloading the whole file" in warnings[0].message
@@ -114,7 +113,7 @@ def test_metadata_by_full_download_is_reported(server: IndexServer, tmp_path: Pa
 def test_metadata_hash_mismatch_is_an_error(server: IndexServer, tmp_path: Path) -> None:
     with client_for(tmp_path) as client:
         link = client.project_page(f"{server.url}/simple", "demo-pkg").links[0]
-        bad = dataclasses.replace(link, metadata_hashes={"sha256": "0" * 64})
+        bad = link._replace(metadata_hashes={"sha256": "0" * 64})
         with pytest.raises(IndexError_, match=r"demo_pkg-1\.0-py3-none-any\.whl\.metadata: sha256"):
             client.wheel_metadata(bad)
 

@@ -7,7 +7,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from torchenv.index.models import Link
-from torchenv.resolve.evaluate import LinkEvaluator, variant_label
+from torchenv.resolve.evaluate import FileVerdict, LinkEvaluator, Rejection, variant_label
 from torchenv.targets import parse_target, supported_tags
 
 
@@ -57,3 +57,42 @@ def test_reasons() -> None:
         )
         == "Requires-Python >=3.12 excludes 3.11.99"
     )
+
+
+def test_more_reasons() -> None:
+    assert _evaluate("torchvision-0.22.0-cp311-cp311-manylinux_2_28_x86_64.whl") == (
+        "file is for torchvision, not torch"
+    )
+    assert _evaluate("torch-2.7.0.whl").startswith("bad wheel file name (")
+    assert (
+        _evaluate("torch-2.7.0-cp311-cp311-manylinux_2_28_x86_64.whl", requires_python=">=3.x")
+        == "unparsable Requires-Python '>=3.x'"
+    )
+    # One tag set decided once per evaluator: the cached rank answers the same again.
+    assert _evaluate("torch-2.7.0+cu128-cp311-cp311-win_amd64.whl") == (
+        "platform tag win_amd64 not supported by linux-x86_64"
+    )
+
+
+def test_judge_returns_data_and_describe_words_it() -> None:
+    evaluator = LinkEvaluator(
+        "linux-x86_64", supported_tags(parse_target("linux-x86_64"), "3.11"), "3.11.99", "cpu"
+    )
+    name = canonicalize_name("torch")
+    fits = Link("torch-2.7.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl", "https://x/a.whl")
+    verdict = evaluator.judge(name, fits)
+    assert isinstance(verdict, FileVerdict) and verdict.version == Version("2.7.0+cpu")
+    assert evaluator.evaluate(name, fits) == (verdict, "")
+    for filename, requires_python in [
+        ("torch-2.7.0+cpu-cp311-cp311-win_amd64.whl", None),
+        ("torch-2.7.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl", ">=3.12"),
+        ("torch-2.7.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl", ">=3.12"),  # cached
+        ("torch-2.7.0+cu128-cp311-cp311-manylinux_2_28_x86_64.whl", None),
+        ("torch-2.7.0.zip", None),
+    ]:
+        link = Link(filename, "https://x/" + filename, requires_python=requires_python)
+        rejection = evaluator.judge(name, link)
+        assert isinstance(rejection, Rejection)
+        assert evaluator.evaluate(name, link) == (None, evaluator.describe(rejection))
+    with pytest.raises(ValueError, match="unknown rejection kind"):
+        evaluator.describe(Rejection("no-such-check"))

@@ -7,10 +7,11 @@ index served.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping
 from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
+
+from torchenv._record import Record
 
 __all__ = ["DIST_SUFFIXES", "Link", "ProjectPage"]
 
@@ -28,8 +29,37 @@ DIST_SUFFIXES: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True)
-class Link:
+class _NoHashes(Mapping[str, str]):
+    """The hashes of a link the index published none for: empty and read-only.
+
+    One instance is the default of every such link, so it must not be writable; unlike
+    ``MappingProxyType({})`` it pickles (as a reference to that one instance).
+    """
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> str:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __reduce__(self) -> str:
+        return "_NO_HASHES"
+
+
+_NO_HASHES: Mapping[str, str] = _NoHashes()
+
+
+# Records, not frozen dataclasses: ``dataclasses`` (and the ``inspect`` it imports) cost
+# ~10 ms of every ``torchenv lock`` start, and a page holds thousands of links.
+class Link(Record):
     """One file offered by a project page.
 
     ``url`` is absolute and carries no ``#hash`` fragment (the fragment's content is in
@@ -43,14 +73,14 @@ class Link:
 
     filename: str
     url: str
-    hashes: Mapping[str, str] = field(default_factory=dict)
+    hashes: Mapping[str, str] = _NO_HASHES
     requires_python: Optional[str] = None
     yanked: Optional[str] = None
     metadata_hashes: Optional[Mapping[str, str]] = None
     size: Optional[int] = None
     upload_time: Optional[str] = None
 
-    # The mappings make the generated hash fail; a link is identified by where it lives.
+    # The mappings make a tuple's hash fail; a link is identified by where it lives.
     def __hash__(self) -> int:
         return hash((self.filename, self.url))
 
@@ -79,14 +109,14 @@ class Link:
         return urlunsplit((parts.scheme, parts.netloc, parts.path + ".metadata", parts.query, ""))
 
 
-@dataclass(frozen=True)
-class ProjectPage:
+class ProjectPage(Record):
     """The files an index offers for one project, in the order the page lists them."""
 
     name: str
     url: str
     links: tuple[Link, ...] = ()
 
+    # The number of files, not of fields: a page is used as a collection of links.
     def __len__(self) -> int:
         return len(self.links)
 

@@ -1,15 +1,17 @@
 """Does one index file fit a target? Each check returns a reason to skip it, or None.
 
 The reasons read like "platform tag win_amd64 not supported by linux-x86_64", so a
-conflict report can say exactly why each file was passed over.
+conflict report can say exactly why each file was passed over. A lock run judges
+thousands of files and shows a reason only when resolution fails, so :meth:`judge`
+returns a :class:`Rejection` (what failed, with its data) and the text is built by
+:meth:`LinkEvaluator.describe` only when someone reads it.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional, Union
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.tags import Tag
@@ -21,9 +23,10 @@ from packaging.utils import (
 )
 from packaging.version import Version
 
+from torchenv._record import Record
 from torchenv.index.models import Link
 
-__all__ = ["FileVerdict", "LinkEvaluator", "variant_label"]
+__all__ = ["FileVerdict", "LinkEvaluator", "Rejection", "variant_label"]
 
 _VARIANT_LABEL = re.compile(r"^(cpu|cu\d+|rocm\d+(\.\d+)*|xpu)$")
 
@@ -37,17 +40,34 @@ def variant_label(version: Version) -> Optional[str]:
     return label if _VARIANT_LABEL.match(label) else None
 
 
-# Every target's evaluator parses the same file names: parse each once per process.
+# Every target's evaluator parses the same file names and Requires-Python strings, and
+# compares the same project names: parse each once per process.
 _parse_wheel_filename = functools.lru_cache(maxsize=65536)(parse_wheel_filename)
+_canonical_name = functools.lru_cache(maxsize=4096)(canonicalize_name)
+_specifier_set = functools.lru_cache(maxsize=4096)(SpecifierSet)
 
 
-@dataclass(frozen=True)
-class FileVerdict:
+class FileVerdict(Record):
     """A file that fits: its version and how good its best tag is (lower is better)."""
 
     link: Link
     version: Version
     tag_rank: int
+
+
+class Rejection(Record):
+    """Why a file does not fit, as data; :meth:`LinkEvaluator.describe` words it.
+
+    ``kind`` names the failed check; ``detail`` is what the message needs (the file's
+    tags, its Requires-Python, its local label, ...).
+    """
+
+    kind: str
+    detail: Any = None
+
+
+_NOT_A_WHEEL = Rejection("not-a-wheel")
+_UNRANKED = -1  # tag-rank cache value: no tag of the file is supported
 
 
 class LinkEvaluator:
@@ -62,37 +82,80 @@ class LinkEvaluator:
     ) -> None:
         self.target_name = target_name
         self._rank = {tag: i for i, tag in enumerate(tags)}
-        # Computed once: a rejection reason is built for most files of a big page.
         self._interpreters = frozenset(t.interpreter for t in tags)
         self._platforms = frozenset(t.platform for t in tags)
         self._python = Version(python_full_version)
         self.variant = variant
+        # Most files of a page share a few tag sets (cp311-cp311-win_amd64, ...), and
+        # most pages share a few Requires-Python strings: decide each once.
+        self._tag_ranks: dict[frozenset[Tag], int] = {}
+        self._python_checks: dict[str, Optional[Rejection]] = {}
 
     def evaluate(self, name: NormalizedName, link: Link) -> tuple[Optional[FileVerdict], str]:
         """``(verdict, "")`` when the file fits, else ``(None, reason)``."""
-        if not link.is_wheel:
-            return None, "not a wheel (torchenv locks wheels only)"
+        verdict = self.judge(name, link)
+        if isinstance(verdict, Rejection):
+            return None, self.describe(verdict)
+        return verdict, ""
+
+    def judge(self, name: NormalizedName, link: Link) -> Union[FileVerdict, Rejection]:
+        """The file's verdict, or the first check it fails (no text built)."""
+        filename = link.filename
+        if not filename.endswith(".whl"):
+            return _NOT_A_WHEEL
         try:
-            wheel_name, version, _build, tags = _parse_wheel_filename(link.filename)
+            wheel_name, version, _build, tags = _parse_wheel_filename(filename)
         except InvalidWheelFilename as error:
-            return None, f"bad wheel file name ({error})"
-        if wheel_name != canonicalize_name(name):
-            return None, f"file is for {wheel_name}, not {name}"
-        ranks = [self._rank[t] for t in tags if t in self._rank]
-        if not ranks:
-            return None, self._tag_reason(tags)
-        if link.requires_python:
-            try:
-                spec = SpecifierSet(link.requires_python)
-            except InvalidSpecifier:
-                return None, f"unparsable Requires-Python {link.requires_python!r}"
-            if not spec.contains(self._python, prereleases=True):
-                return None, f"Requires-Python {link.requires_python} excludes {self._python}"
+            return Rejection("bad-file-name", str(error))
+        if wheel_name != _canonical_name(name):
+            return Rejection("other-project", (wheel_name, name))
+        rank = self._tag_ranks.get(tags)
+        if rank is None:
+            ranks = [self._rank[t] for t in tags if t in self._rank]
+            rank = self._tag_ranks[tags] = min(ranks) if ranks else _UNRANKED
+        if rank == _UNRANKED:
+            return Rejection("tags", tags)
+        requires_python = link.requires_python
+        if requires_python:
+            if requires_python in self._python_checks:
+                failed = self._python_checks[requires_python]
+            else:
+                failed = self._python_checks[requires_python] = self._check_python(requires_python)
+            if failed is not None:
+                return failed
         if self.variant is not None:
             label = variant_label(version)
             if label is not None and label != self.variant:
-                return None, f"local label +{label} is not the {self.variant} variant"
-        return FileVerdict(link, version, min(ranks)), ""
+                return Rejection("variant", label)
+        return FileVerdict(link, version, rank)
+
+    def _check_python(self, requires_python: str) -> Optional[Rejection]:
+        try:
+            spec = _specifier_set(requires_python)
+        except InvalidSpecifier:
+            return Rejection("bad-requires-python", requires_python)
+        if not spec.contains(self._python, prereleases=True):
+            return Rejection("requires-python", requires_python)
+        return None
+
+    def describe(self, rejection: Rejection) -> str:
+        """The reason a conflict report shows for ``rejection``."""
+        kind, detail = rejection
+        if kind == "not-a-wheel":
+            return "not a wheel (torchenv locks wheels only)"
+        if kind == "bad-file-name":
+            return f"bad wheel file name ({detail})"
+        if kind == "other-project":
+            return f"file is for {detail[0]}, not {detail[1]}"
+        if kind == "tags":
+            return self._tag_reason(detail)
+        if kind == "bad-requires-python":
+            return f"unparsable Requires-Python {detail!r}"
+        if kind == "requires-python":
+            return f"Requires-Python {detail} excludes {self._python}"
+        if kind == "variant":
+            return f"local label +{detail} is not the {self.variant} variant"
+        raise ValueError(f"unknown rejection kind {kind!r}")
 
     def _tag_reason(self, tags: frozenset[Tag]) -> str:
         tag = sorted(tags, key=str)[0]

@@ -4,34 +4,42 @@ Identifiers are ``name`` or ``name[extra,...]``; a candidate with extras depends
 same version of its base candidate, the usual resolvelib shape. Requires-Python from
 METADATA becomes a dependency on the virtual ``<python>`` identifier so a mismatch
 surfaces as an ordinary conflict rather than an exception.
+
+Four targets resolve the same packages, so what does not depend on the target is
+computed once per process: METADATA is parsed by :mod:`torchenv.resolve.metadata`
+(memoised by its bytes), Requires-Python strings by a cached ``SpecifierSet``. Per
+target only markers are evaluated, each distinct marker once. Skipped files are logged
+as data and worded only when a conflict report reads them (:meth:`TargetProvider.reasons`).
 """
 
 from __future__ import annotations
 
-import email.parser
+import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Callable, Optional, Union
 
 from packaging.markers import Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 from resolvelib.providers import AbstractProvider
 
+from torchenv._record import Record
 from torchenv.index.models import Link
-from torchenv.resolve.evaluate import LinkEvaluator
+from torchenv.resolve.evaluate import FileVerdict, LinkEvaluator, Rejection
+from torchenv.resolve.metadata import dependency_lines
 from torchenv.resolve.source import CandidateSource
 from torchenv.urls import redact_url
 
 __all__ = ["PYTHON", "Candidate", "Dependency", "TargetProvider"]
 
 PYTHON = "<python>"
+_PYTHON_NAME = canonicalize_name(PYTHON)
+
+_specifier_set = functools.lru_cache(maxsize=4096)(SpecifierSet)
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(Record):
     """One requirement after its marker was evaluated for the target."""
 
     name: NormalizedName
@@ -42,25 +50,41 @@ class Dependency:
 
     @property
     def identifier(self) -> str:
-        return _identifier(self.name, self.extras)
+        return _identifier(self.name, self.extras) if self.extras else self.name
 
     @property
     def pinned(self) -> bool:
         return any(s.operator in ("==", "===") and "*" not in s.version for s in self.specifier)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(Record):
+    """One version of a project with the file chosen for the target.
+
+    ``yanked`` is part of equality, but it follows from ``link`` (the file's own flag),
+    so two candidates for one file never differ in it alone.
+    """
+
     name: NormalizedName
     version: Version
     link: Optional[Link]
     index_url: str = ""
     extras: frozenset[str] = frozenset()
-    yanked: bool = field(default=False, compare=False)
+    yanked: bool = False
 
     @property
     def identifier(self) -> str:
-        return _identifier(self.name, self.extras)
+        return _identifier(self.name, self.extras) if self.extras else self.name
+
+
+class _SkippedFile(Record):
+    """A file the evaluator rejected, worded only when a report shows it."""
+
+    filename: str
+    evaluator: LinkEvaluator
+    rejection: Rejection
+
+    def __str__(self) -> str:
+        return f"skipping {self.filename}: {self.evaluator.describe(self.rejection)}"
 
 
 def _identifier(name: str, extras: Iterable[str]) -> str:
@@ -91,7 +115,11 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         self._python = Version(environment["python_full_version"])
         self._candidates: dict[NormalizedName, list[Candidate]] = {}
         self._dependencies: dict[tuple[str, frozenset[str]], list[Dependency]] = {}
-        self.rejections: dict[str, list[str]] = {}
+        # Why files or versions were passed over, by project: texts, or skipped files
+        # whose text is built on reading (most lock runs never read any).
+        self._rejections: dict[str, list[Union[str, _SkippedFile]]] = {}
+        self._logged: set[tuple[str, str]] = set()
+        self._marker_verdicts: dict[tuple[str, frozenset[str]], bool] = {}
 
     # -- resolvelib contract ----------------------------------------------------------
     def identify(self, requirement_or_candidate: Union[Dependency, Candidate]) -> str:
@@ -124,7 +152,7 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
     ) -> list[Candidate]:
         wanted = list(requirements[identifier])
         bad = {c.version for c in incompatibilities[identifier]}
-        name = canonicalize_name(identifier.split("[", 1)[0])
+        name = _canonical_name(identifier.split("[", 1)[0])
         if name == PYTHON:
             fits = all(r.specifier.contains(self._python, prereleases=True) for r in wanted)
             return [Candidate(name, self._python, None)] if fits and self._python not in bad else []
@@ -177,13 +205,22 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         return dependencies
 
     def _log_once(self, name: str, reason: str) -> None:
-        log = self.rejections.setdefault(name, [])
-        if reason not in log:
-            log.append(reason)
+        if (name, reason) not in self._logged:
+            self._logged.add((name, reason))
+            self._rejections.setdefault(name, []).append(reason)
+
+    def reasons(self, name: str) -> list[str]:
+        """Why files or versions of ``name`` were passed over, in the order it happened."""
+        return [str(entry) for entry in self._rejections.get(name, [])]
+
+    @property
+    def rejections(self) -> dict[str, list[str]]:
+        """:meth:`reasons` for every project looked at."""
+        return {name: self.reasons(name) for name in self._rejections}
 
     def versions_seen(self, name: str) -> list[str]:
         """Versions of ``name`` with a file fitting the target (newest first), if fetched."""
-        return [str(c.version) for c in self._candidates.get(canonicalize_name(name), [])]
+        return [str(c.version) for c in self._candidates.get(_canonical_name(name), [])]
 
     # -- helpers ----------------------------------------------------------------------
     def _all_candidates(self, name: NormalizedName, pins: set[Version]) -> list[Candidate]:
@@ -194,14 +231,15 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             page = self._source.project_page(index, name)
             best: dict[Version, tuple[int, Link]] = {}
             yanked: dict[Version, tuple[int, Link]] = {}
-            log = self.rejections.setdefault(name, [])
+            log = self._rejections.setdefault(name, [])
             if not page.links:
                 log.append(f"{redact_url(index)} lists no files for {name}")
             evaluator = self._evaluator_for(name)
+            judge = evaluator.judge
             for link in page.links:
-                verdict, reason = evaluator.evaluate(name, link)
-                if verdict is None:
-                    log.append(f"skipping {link.filename}: {reason}")
+                verdict = judge(name, link)
+                if not isinstance(verdict, FileVerdict):
+                    log.append(_SkippedFile(link.filename, evaluator, verdict))
                     continue
                 into = yanked if link.is_yanked else best
                 old = into.get(verdict.version)
@@ -220,12 +258,15 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             if prefetch_metadata is not None:
                 # The newest fitting file is the one resolution usually keeps.
                 prefetch_metadata([c.link for c in cached[:1] if c.link is not None])
+        if not any(candidate.yanked for candidate in cached):
+            return cached
         result = []
         for candidate in cached:
-            exact = any(candidate.version == p or candidate.version.public == str(p) for p in pins)
-            if candidate.yanked and not exact:
+            if candidate.yanked and not any(
+                candidate.version == p or candidate.version.public == str(p) for p in pins
+            ):
                 assert candidate.link is not None
-                self.rejections[name].append(
+                self._rejections[name].append(
                     f"skipping {candidate.link.filename}: yanked (allowed only when pinned with ==)"
                 )
                 continue
@@ -238,38 +279,26 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         cached = self._dependencies.get(key)
         if cached is not None:
             return cached
-        raw = self._source.wheel_metadata(candidate.link)
-        message = email.parser.Parser().parsestr(raw.decode("utf-8", "replace"), headersonly=True)
+        metadata = dependency_lines(self._source.wheel_metadata(candidate.link))
+        parent = candidate.identifier
         result: list[Dependency] = []
-        requires_python = message.get("Requires-Python")
+        requires_python = metadata.requires_python
         if requires_python:
             result.append(
                 Dependency(
-                    canonicalize_name(PYTHON),
-                    SpecifierSet(requires_python),
+                    _PYTHON_NAME,
+                    _specifier_set(requires_python),
                     frozenset(),
-                    candidate.identifier,
+                    parent,
                     f"Requires-Python {requires_python}",
                 )
             )
-        for line in message.get_all("Requires-Dist") or []:
-            try:
-                requirement = Requirement(line)
-            except InvalidRequirement:
-                continue  # a broken line in someone else's METADATA must not stop the lock
-            if requirement.marker is not None and not self._marker_applies(
-                requirement.marker, candidate.extras
+        for line in metadata.requirements:
+            if line.marker is not None and not self._marker_applies(
+                line.marker, line.marker_text, candidate.extras
             ):
                 continue
-            result.append(
-                Dependency(
-                    canonicalize_name(requirement.name),
-                    requirement.specifier,
-                    frozenset(requirement.extras),
-                    candidate.identifier,
-                    line,
-                )
-            )
+            result.append(Dependency(line.name, line.specifier, line.extras, parent, line.text))
         self._dependencies[key] = result
         self._prefetch([d.name for d in result if d.name != PYTHON])
         return result
@@ -286,9 +315,17 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         for index, group in by_index.items():
             prefetch(index, group)
 
-    def _marker_applies(self, marker: Marker, extras: frozenset[str]) -> bool:
-        for extra in ("", *sorted(extras)):
-            environment = dict(self._environment, extra=extra)
-            if marker.evaluate(environment=environment):
-                return True
-        return False
+    def _marker_applies(self, marker: Marker, marker_text: str, extras: frozenset[str]) -> bool:
+        # Many METADATA files share markers (extra == "dev", sys_platform == "win32"):
+        # evaluate each distinct one once per target and set of extras.
+        key = (marker_text, extras)
+        verdict = self._marker_verdicts.get(key)
+        if verdict is None:
+            verdict = self._marker_verdicts[key] = any(
+                marker.evaluate(environment=dict(self._environment, extra=extra))
+                for extra in ("", *sorted(extras))
+            )
+        return verdict
+
+
+_canonical_name = functools.lru_cache(maxsize=4096)(canonicalize_name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Optional
 
 from packaging.requirements import Requirement
@@ -13,6 +12,7 @@ from packaging.version import InvalidVersion, Version
 from resolvelib import BaseReporter, Resolver
 from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
+from torchenv._record import Record
 from torchenv.errors import ResolutionError
 from torchenv.family import TORCH_FAMILY
 from torchenv.resolve.evaluate import LinkEvaluator
@@ -23,8 +23,7 @@ from torchenv.targets import Target, marker_environment, supported_tags
 __all__ = ["ResolvedTarget", "paired_companions", "resolve_target"]
 
 
-@dataclass(frozen=True)
-class ResolvedTarget:
+class ResolvedTarget(Record):
     """The pinned set for one target: candidates by name and who depends on what."""
 
     target: Target
@@ -106,18 +105,11 @@ def resolve_target(
     torch-family package comes from it and from nowhere else.
     """
     environment = marker_environment(target, python)
+    tags = supported_tags(target, python)
     evaluator_family = LinkEvaluator(
-        str(target.platform),
-        supported_tags(target, python),
-        environment["python_full_version"],
-        variant,
+        str(target.platform), tags, environment["python_full_version"], variant
     )
-    evaluator_other = LinkEvaluator(
-        str(target.platform),
-        supported_tags(target, python),
-        environment["python_full_version"],
-        None,
-    )
+    evaluator_other = LinkEvaluator(str(target.platform), tags, environment["python_full_version"])
 
     def index_for(name: NormalizedName) -> str:
         return pytorch_index if name in family else default_index
@@ -172,7 +164,7 @@ def _explain(
             names.append(requirement.name)
     for name in names:
         specifiers = [c.requirement.specifier for c in error.causes if c.requirement.name == name]
-        shown = [r for r in provider.rejections.get(name, []) if _relevant(r, specifiers)]
+        shown = [r for r in provider.reasons(name) if _relevant(r, specifiers)]
         lines += [f"    {reason}" for reason in shown[:20]]
         if len(shown) > 20:
             lines.append(f"    ... and {len(shown) - 20} more files skipped")

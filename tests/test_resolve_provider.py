@@ -1,0 +1,130 @@
+"""The provider's per-target work: skipped files logged lazily, markers per target."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import Version
+
+from torchenv.resolve.evaluate import LinkEvaluator
+from torchenv.resolve.provider import Candidate, Dependency, TargetProvider
+from torchenv.resolve.source import MemorySource
+from torchenv.targets import marker_environment, parse_target, supported_tags
+
+DATA = Path(__file__).parent / "data"
+INDEX = json.loads((DATA / "resolver_index.json").read_text())["indexes"]
+PYPI = "https://pypi.test/simple"
+
+
+def _provider(source: MemorySource, target_name: str) -> tuple[TargetProvider, LinkEvaluator]:
+    target = parse_target(target_name)
+    environment = marker_environment(target, "3.11")
+    evaluator = LinkEvaluator(
+        target_name, supported_tags(target, "3.11"), environment["python_full_version"]
+    )
+    provider = TargetProvider(source, lambda name: evaluator, environment, lambda name: PYPI)
+    return provider, evaluator
+
+
+def _matches(provider: TargetProvider, name: str, specifier: str = "") -> list[Candidate]:
+    wanted = Dependency(canonicalize_name(name), SpecifierSet(specifier))
+    return provider.find_matches(name, {name: iter([wanted])}, {name: iter([])})
+
+
+@pytest.mark.parametrize("target_name", ["linux-x86_64", "windows-x86_64", "macos-arm64"])
+def test_lazy_reasons_read_like_the_evaluator_words_them(target_name: str) -> None:
+    source = MemorySource(INDEX)
+    provider, evaluator = _provider(source, target_name)
+    for project in INDEX[PYPI]:
+        name = canonicalize_name(project)
+        _matches(provider, name)
+        expected = []
+        for link in source.project_page(PYPI, name).links:
+            verdict, reason = evaluator.evaluate(name, link)
+            if verdict is None:
+                expected.append(f"skipping {link.filename}: {reason}")
+        yanked = [
+            f"skipping {c.link.filename}: yanked (allowed only when pinned with ==)"
+            for c in provider._candidates[name]
+            if c.yanked and c.link is not None
+        ]
+        assert provider.reasons(name) == expected + yanked
+        assert provider.rejections[name] == provider.reasons(name)
+    assert any(provider.reasons(name) for name in provider.rejections)
+
+
+def test_yanked_file_offered_only_for_an_exact_pin() -> None:
+    source = MemorySource(INDEX)
+    provider, _ = _provider(source, "linux-x86_64")
+    yanked = [
+        (canonicalize_name(project), entry["filename"].split("-")[1])
+        for project, files in INDEX[PYPI].items()
+        for entry in files
+        if entry.get("yanked") is not None
+    ]
+    assert yanked
+    name, version = yanked[0]
+    assert Version(version) not in {c.version for c in _matches(provider, name)}
+    assert Version(version) in {c.version for c in _matches(provider, name, f"=={version}")}
+
+
+def _demo_source() -> MemorySource:
+    lines = ["a; extra == 'x'", "b; sys_platform == 'win32'", "c>=1", "this is ( broken"]
+    return MemorySource(
+        {
+            PYPI: {
+                project: [
+                    {
+                        "filename": f"{project}-1.0-py3-none-any.whl",
+                        "metadata_requires_python": ">=3.9",
+                        "provides_extra": ["x"],
+                        "requires_dist": lines,
+                    }
+                ]
+                for project in ("demo", "other")
+            }
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("target_name", "extras", "expected"),
+    [
+        ("linux-x86_64", frozenset(), ["<python>", "c"]),
+        ("linux-x86_64", frozenset({"x"}), ["<python>", "a", "c", "demo"]),
+        ("windows-x86_64", frozenset(), ["<python>", "b", "c"]),
+        ("windows-x86_64", frozenset({"x"}), ["<python>", "a", "b", "c", "demo"]),
+    ],
+)
+def test_markers_are_evaluated_per_target_and_extras(
+    target_name: str, extras: frozenset[str], expected: list[str]
+) -> None:
+    source = _demo_source()
+    provider, _ = _provider(source, target_name)
+    for project in ("demo", "other"):
+        # The second project's identical markers are answered from the provider's cache.
+        name = NormalizedName(project)
+        (candidate,) = _matches(provider, name)
+        if extras:
+            candidate = candidate._replace(extras=extras)
+        dependencies = provider.get_dependencies(candidate)
+        want = [project if n == "demo" else n for n in expected]
+        assert sorted(d.name for d in dependencies) == sorted(want)
+        python = dependencies[0]
+        assert python.text == "Requires-Python >=3.9" and python.parent == candidate.identifier
+        assert provider.get_dependencies(candidate) == dependencies
+
+
+def test_records_compare_and_hash_like_values() -> None:
+    first = Dependency(NormalizedName("demo"), SpecifierSet(">=1"), frozenset({"b", "a"}))
+    assert first.identifier == "demo[a,b]"
+    assert first == Dependency(NormalizedName("demo"), SpecifierSet(">=1"), frozenset({"a", "b"}))
+    assert len({first, first._replace()}) == 1
+    assert not first.pinned and first._replace(specifier=SpecifierSet("==1.0")).pinned
+    candidate = Candidate(NormalizedName("demo"), Version("1.0"), None)
+    assert candidate.identifier == "demo" and candidate.index_url == ""
+    assert hash(candidate) == hash(Candidate(NormalizedName("demo"), Version("1.0"), None))
