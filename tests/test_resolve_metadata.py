@@ -12,7 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from torchenv.resolve.metadata import dependency_lines, read_headers
+from torchenv.resolve.metadata import (
+    ExtraLine,
+    RequirementLine,
+    dependency_lines,
+    read_headers,
+    requirement_line,
+)
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "index"
 RECORDED = sorted(
@@ -81,18 +87,28 @@ def test_dependency_lines() -> None:
         b"Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"
         b"Requires-Python: >=3.9\nRequires-Python: >=3.12\n"
         b"Requires-Dist: Typing_Extensions>=4.10.0\n"
-        b"Requires-Dist: numpy[dev]; extra == 'opt'\n"
+        b"Requires-Dist: numpy[dev]; extra == 'Opt_Deps'\n"
+        b"Requires-Dist: colorama; sys_platform == 'win32' and extra == 'opt'\n"
         b"Requires-Dist: this is ( not valid\n"
+        b"Requires-Dist: wheel @ https://x.test/w.whl;extra=='x'\n"
         b"\nRequires-Dist: body-not-a-header\n"
     )
     metadata = dependency_lines(raw)
     assert metadata.requires_python == ">=3.9"  # the first one, like Message.get
-    assert [line.name for line in metadata.requirements] == ["typing-extensions", "numpy"]
-    plain, optional = metadata.requirements
+    plain, optional, windows, url = metadata.requirements
+    assert isinstance(plain, RequirementLine) and plain.name == "typing-extensions"
     assert str(plain.specifier) == ">=4.10.0"
     assert plain.marker is None and plain.marker_text == ""
-    assert optional.extras == frozenset({"dev"})
-    assert optional.marker_text == 'extra == "opt"'
+    # A line gated by one extra stays text until that extra is asked for.
+    assert optional == ExtraLine("numpy[dev]; extra == 'Opt_Deps'", "opt-deps")
+    parsed = requirement_line(optional.text)
+    assert parsed is not None and parsed.extras == frozenset({"dev"})
+    assert parsed.marker_text == 'extra == "opt-deps"'
+    assert isinstance(windows, RequirementLine)
+    assert windows.marker_text == 'sys_platform == "win32" and extra == "opt"'
+    # In a URL requirement the ";" belongs to the URL: no marker, not an extra line.
+    assert isinstance(url, RequirementLine) and url.marker is None
+    assert requirement_line("this is ( not valid") is None
     # Parsed once per process: the same bytes give the same object.
     assert dependency_lines(bytes(raw)) is metadata
 

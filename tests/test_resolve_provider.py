@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import email.message
+import email.parser
+import functools
 import json
 from pathlib import Path
+from typing import Optional
 
 import pytest
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from torchenv.index.models import Link, ProjectPage
 from torchenv.resolve.evaluate import LinkEvaluator
 from torchenv.resolve.provider import Candidate, Dependency, TargetProvider
 from torchenv.resolve.source import MemorySource
@@ -128,3 +134,89 @@ def test_records_compare_and_hash_like_values() -> None:
     candidate = Candidate(NormalizedName("demo"), Version("1.0"), None)
     assert candidate.identifier == "demo" and candidate.index_url == ""
     assert hash(candidate) == hash(Candidate(NormalizedName("demo"), Version("1.0"), None))
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "index"
+RECORDED_METADATA = sorted(FIXTURES.rglob("*.metadata"))
+
+
+@functools.cache
+def _message(raw: bytes) -> email.message.Message:
+    return email.parser.Parser().parsestr(raw.decode("utf-8", "replace"), headersonly=True)
+
+
+@functools.cache
+def _requirement(line: str) -> Optional[Requirement]:
+    try:
+        return Requirement(line)
+    except InvalidRequirement:
+        return None
+
+
+def _reference_dependencies(
+    raw: bytes, environment: dict[str, str], extras: frozenset[str]
+) -> list[tuple[str, str, frozenset[str], str]]:
+    """The straightforward reading: email.parser, every line parsed, every marker run."""
+    message = _message(raw)
+    result = []
+    requires_python = message.get("Requires-Python")
+    if requires_python:
+        result.append(("<python>", str(SpecifierSet(requires_python)), frozenset(), ""))
+    for line in message.get_all("Requires-Dist") or []:
+        requirement = _requirement(line)
+        if requirement is None:
+            continue
+        if requirement.marker is not None and not any(
+            requirement.marker.evaluate(environment=dict(environment, extra=extra))
+            for extra in ("", *sorted(extras))
+        ):
+            continue
+        name = canonicalize_name(requirement.name)
+        result.append((name, str(requirement.specifier), frozenset(requirement.extras), line))
+    return result
+
+
+def _pypi(name: str) -> str:
+    return PYPI
+
+
+class _OneFile:
+    def __init__(self, raw: bytes) -> None:
+        self.raw = raw
+
+    def project_page(self, index_url: str, name: str) -> ProjectPage:
+        raise AssertionError("not used")
+
+    def wheel_metadata(self, link: Link) -> bytes:
+        return self.raw
+
+
+@pytest.mark.parametrize("target_name", ["linux-x86_64", "windows-x86_64", "macos-arm64"])
+def test_recorded_metadata_gives_the_reference_dependencies(target_name: str) -> None:
+    assert len(RECORDED_METADATA) > 50
+    target = parse_target(target_name)
+    environment = marker_environment(target, "3.11")
+    evaluator = LinkEvaluator(target_name, supported_tags(target, "3.11"), "3.11.0")
+    link = Link("demo-1.0-py3-none-any.whl", "https://files.test/demo-1.0-py3-none-any.whl")
+    checked_extras = dependencies_seen = 0
+    files = {path.read_bytes(): path for path in RECORDED_METADATA}  # one per content
+    for raw, path in files.items():
+        declared = _message(raw).get_all("Provides-Extra") or []
+        # No extras, each declared extra alone (spelled as declared and upper-cased:
+        # extra names compare normalized), and all of them together.
+        for extras in [frozenset(), *({e, e.upper()} for e in declared), set(declared)]:
+            provider = TargetProvider(_OneFile(raw), lambda name: evaluator, environment, _pypi)
+            candidate = Candidate(NormalizedName("demo"), Version("1.0"), link, PYPI)
+            candidate = candidate._replace(extras=frozenset(extras))
+            dependencies = provider.get_dependencies(candidate)
+            if extras:  # a candidate with extras also depends on its own base version
+                base = dependencies.pop()
+                assert (base.name, str(base.specifier)) == ("demo", "==1.0")
+            got = [
+                (d.name, str(d.specifier), d.extras, "" if d.name == "<python>" else d.text)
+                for d in dependencies
+            ]
+            assert got == _reference_dependencies(raw, environment, frozenset(extras)), path
+            checked_extras += bool(extras)
+            dependencies_seen += len(got)
+    assert checked_extras > 50 and dependencies_seen > 200

@@ -67,7 +67,6 @@ class Rejection(Record):
 
 
 _NOT_A_WHEEL = Rejection("not-a-wheel")
-_UNRANKED = -1  # tag-rank cache value: no tag of the file is supported
 
 
 class LinkEvaluator:
@@ -88,7 +87,7 @@ class LinkEvaluator:
         self.variant = variant
         # Most files of a page share a few tag sets (cp311-cp311-win_amd64, ...), and
         # most pages share a few Requires-Python strings: decide each once.
-        self._tag_ranks: dict[frozenset[Tag], int] = {}
+        self._tag_ranks: dict[frozenset[Tag], Union[int, Rejection]] = {}
         self._python_checks: dict[str, Optional[Rejection]] = {}
 
     def evaluate(self, name: NormalizedName, link: Link) -> tuple[Optional[FileVerdict], str]:
@@ -112,9 +111,9 @@ class LinkEvaluator:
         rank = self._tag_ranks.get(tags)
         if rank is None:
             ranks = [self._rank[t] for t in tags if t in self._rank]
-            rank = self._tag_ranks[tags] = min(ranks) if ranks else _UNRANKED
-        if rank == _UNRANKED:
-            return Rejection("tags", tags)
+            rank = self._tag_ranks[tags] = min(ranks) if ranks else Rejection("tags", tags)
+        if isinstance(rank, Rejection):
+            return rank
         requires_python = link.requires_python
         if requires_python:
             if requires_python in self._python_checks:

@@ -10,14 +10,17 @@ METADATA file and on folded and malformed headers.
 
 Every target of a lock run asks for the same files, so :func:`dependency_lines`
 memoises the parsed requirement lines by the file's bytes: only marker evaluation is
-left per target (:mod:`torchenv.resolve.provider`).
+left per target (:mod:`torchenv.resolve.provider`). Most lines of a popular package
+are optional (``pytest; extra == "test"``) and are never needed, so a line whose whole
+marker is one ``extra == "name"`` test is kept as text (:class:`ExtraLine`) and parsed
+only when a candidate asks for that extra.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from typing import Optional
+from typing import Optional, Union
 
 from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -26,7 +29,14 @@ from packaging.utils import NormalizedName, canonicalize_name
 
 from torchenv._record import Record
 
-__all__ = ["CoreMetadata", "RequirementLine", "dependency_lines", "read_headers"]
+__all__ = [
+    "CoreMetadata",
+    "ExtraLine",
+    "RequirementLine",
+    "dependency_lines",
+    "read_headers",
+    "requirement_line",
+]
 
 # One physical line with its ending; the ending set is StringIO(newline="")'s, which is
 # how email.feedparser cracks its input (not str.splitlines, which also splits on \f).
@@ -34,6 +44,10 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 # email.feedparser's test for "still in the header block": an envelope line, a field
 # name of printable ASCII other than ":" followed by ":", or a continuation line.
 _HEADER_LINE = re.compile(r"From |[\041-\071\073-\176]*:|[\t ]")
+# A Requires-Dist line whose marker is exactly one ``extra == "name"`` test. Only for a
+# line without "@": in a URL requirement a ";" without a space before it belongs to
+# the URL, so the text after it would not be the marker.
+_EXTRA_ONLY = re.compile(r"""[^;@]*;[ \t]*extra[ \t]*==[ \t]*(['"])([^'"]+)\1[ \t]*""")
 
 
 def read_headers(text: str) -> list[tuple[str, str]]:
@@ -85,15 +99,27 @@ class RequirementLine(Record):
     marker_text: str
 
 
+class ExtraLine(Record):
+    """A line that applies only with one extra (``extra`` is its canonical name).
+
+    :func:`requirement_line` parses it when a candidate with that extra needs it; a
+    line that does not parse is skipped then, as it would have been up front.
+    """
+
+    text: str
+    extra: str
+
+
 class CoreMetadata(Record):
     """What resolution needs from METADATA: Requires-Python and the dependency lines."""
 
     requires_python: Optional[str]
-    requirements: tuple[RequirementLine, ...]
+    requirements: tuple[Union[RequirementLine, ExtraLine], ...]
 
 
 @functools.lru_cache(maxsize=8192)
-def _requirement_line(text: str) -> Optional[RequirementLine]:
+def requirement_line(text: str) -> Optional[RequirementLine]:
+    """``text`` parsed, or None when it is not a valid requirement."""
     try:
         requirement = Requirement(text)
     except InvalidRequirement:
@@ -116,11 +142,16 @@ def _requirement_line(text: str) -> Optional[RequirementLine]:
 def dependency_lines(raw: bytes) -> CoreMetadata:
     """Requires-Python and the parsable Requires-Dist lines of one METADATA file."""
     requires_python: Optional[str] = None
-    lines: list[RequirementLine] = []
+    lines: list[Union[RequirementLine, ExtraLine]] = []
     for name, value in read_headers(raw.decode("utf-8", "replace")):
         field = name.lower()
         if field == "requires-dist":
-            line = _requirement_line(value)
+            optional = _EXTRA_ONLY.fullmatch(value)
+            extra = canonicalize_name(optional.group(2)) if optional else ""
+            if extra:
+                lines.append(ExtraLine(value, extra))
+                continue
+            line = requirement_line(value)
             if line is not None:
                 lines.append(line)
         elif field == "requires-python" and requires_python is None:

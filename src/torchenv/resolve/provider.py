@@ -27,7 +27,7 @@ from resolvelib.providers import AbstractProvider
 from torchenv._record import Record
 from torchenv.index.models import Link
 from torchenv.resolve.evaluate import FileVerdict, LinkEvaluator, Rejection
-from torchenv.resolve.metadata import dependency_lines
+from torchenv.resolve.metadata import ExtraLine, dependency_lines, requirement_line
 from torchenv.resolve.source import CandidateSource
 from torchenv.urls import redact_url
 
@@ -76,15 +76,24 @@ class Candidate(Record):
         return _identifier(self.name, self.extras) if self.extras else self.name
 
 
-class _SkippedFile(Record):
-    """A file the evaluator rejected, worded only when a report shows it."""
+class _SkippedFiles(Record):
+    """The files of one page that the evaluator rejected, found and worded on reading.
 
-    filename: str
+    Judging is deterministic, so judging the page's links again when a report is
+    shown finds the same files and reasons as the first pass, which kept nothing.
+    """
+
+    name: NormalizedName
+    links: tuple[Link, ...]
     evaluator: LinkEvaluator
-    rejection: Rejection
 
-    def __str__(self) -> str:
-        return f"skipping {self.filename}: {self.evaluator.describe(self.rejection)}"
+    def reasons(self) -> list[str]:
+        judge, describe = self.evaluator.judge, self.evaluator.describe
+        return [
+            f"skipping {link.filename}: {describe(verdict)}"
+            for link, verdict in ((link, judge(self.name, link)) for link in self.links)
+            if isinstance(verdict, Rejection)
+        ]
 
 
 def _identifier(name: str, extras: Iterable[str]) -> str:
@@ -117,7 +126,7 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         self._dependencies: dict[tuple[str, frozenset[str]], list[Dependency]] = {}
         # Why files or versions were passed over, by project: texts, or skipped files
         # whose text is built on reading (most lock runs never read any).
-        self._rejections: dict[str, list[Union[str, _SkippedFile]]] = {}
+        self._rejections: dict[str, list[Union[str, _SkippedFiles]]] = {}
         self._logged: set[tuple[str, str]] = set()
         self._marker_verdicts: dict[tuple[str, frozenset[str]], bool] = {}
 
@@ -211,7 +220,13 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
 
     def reasons(self, name: str) -> list[str]:
         """Why files or versions of ``name`` were passed over, in the order it happened."""
-        return [str(entry) for entry in self._rejections.get(name, [])]
+        reasons: list[str] = []
+        for entry in self._rejections.get(name, []):
+            if isinstance(entry, str):
+                reasons.append(entry)
+            else:
+                reasons += entry.reasons()
+        return reasons
 
     @property
     def rejections(self) -> dict[str, list[str]]:
@@ -235,11 +250,11 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             if not page.links:
                 log.append(f"{redact_url(index)} lists no files for {name}")
             evaluator = self._evaluator_for(name)
+            log.append(_SkippedFiles(name, page.links, evaluator))
             judge = evaluator.judge
             for link in page.links:
                 verdict = judge(name, link)
                 if not isinstance(verdict, FileVerdict):
-                    log.append(_SkippedFile(link.filename, evaluator, verdict))
                     continue
                 into = yanked if link.is_yanked else best
                 old = into.get(verdict.version)
@@ -293,7 +308,19 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
                     f"Requires-Python {requires_python}",
                 )
             )
-        for line in metadata.requirements:
+        extras = (
+            frozenset(_canonical_name(e) for e in candidate.extras) if candidate.extras else None
+        )
+        for entry in metadata.requirements:
+            if isinstance(entry, ExtraLine):
+                # Its marker is exactly extra == entry.extra: true only with that extra.
+                if extras is None or entry.extra not in extras:
+                    continue
+                line = requirement_line(entry.text)
+                if line is None:
+                    continue  # a broken line in someone else's METADATA must not stop the lock
+            else:
+                line = entry
             if line.marker is not None and not self._marker_applies(
                 line.marker, line.marker_text, candidate.extras
             ):
