@@ -10,19 +10,27 @@ Keys are hashes, so URLs (and any credentials in them) never become file names.
 Every write goes through a sibling temporary file and ``os.replace``: two processes
 filling the same cache see whole files or nothing, and the last writer wins with
 identical content.
+
+Cache files are not ``fsync``-ed (a cold lock writes ~70 of them; the syncs were ~25 ms
+of disk waits): a cache entry is only a copy, so what a crash may leave behind must
+merely be recognisable. After a power loss a renamed file can come back empty or
+short; a page records its body's length in its header line and a METADATA file keyed
+by its own sha256 is checked against it, so such an entry reads as missing and is
+fetched again. (An empty METADATA file is never valid either.)
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional, Union
 
-from torchenv._atomic import write_bytes_atomic
+from torchenv._record import Record
 from torchenv.urls import strip_credentials
 
 __all__ = ["CACHE_ENV", "CachedPage", "IndexCache", "default_cache_dir"]
@@ -53,8 +61,23 @@ def _key(text: str) -> str:
     return hashlib.sha256(strip_credentials(text).encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
-class CachedPage:
+def _replace_file(path: Path, data: bytes) -> None:
+    """Atomic for readers (sibling temporary file + ``os.replace``), without ``fsync``."""
+    # pid + thread id: unique among every writer that could race on this name.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    if not path.parent.is_dir():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(tmp, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+class CachedPage(Record):
     """A page body as last served, with what is needed to reuse or revalidate it.
 
     ``stored_at`` and ``fresh_until`` are this machine's clock (epoch seconds) when the
@@ -103,6 +126,9 @@ class IndexCache:
             return None  # a file from an incompatible version: refetch
         if not isinstance(header, dict):
             return None
+        size = header.get("size")
+        if size is not None and size != len(body):
+            return None  # cut short (a crash before the data reached the disk): refetch
         return CachedPage(
             url=str(header.get("url", url)),
             content_type=str(header.get("content_type", "")),
@@ -125,9 +151,10 @@ class IndexCache:
             "expires": page.expires,
             "stored_at": page.stored_at,
             "fresh_until": page.fresh_until,
+            "size": len(page.body),
         }
         data = json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + page.body
-        write_bytes_atomic(self.page_path(page.url), data)
+        _replace_file(self.page_path(page.url), data)
 
     # -- metadata ------------------------------------------------------------
     def metadata_path(self, key: str) -> Path:
@@ -147,9 +174,14 @@ class IndexCache:
 
     def load_metadata(self, key: str) -> Optional[bytes]:
         try:
-            return self.metadata_path(key).read_bytes()
+            data = self.metadata_path(key).read_bytes()
         except OSError:
             return None
+        if not data:
+            return None
+        if key.startswith("meta-sha256-") and hashlib.sha256(data).hexdigest() != key[12:].lower():
+            return None  # damaged copy of a file whose hash the index published
+        return data
 
     def store_metadata(self, key: str, data: bytes) -> None:
-        write_bytes_atomic(self.metadata_path(key), data)
+        _replace_file(self.metadata_path(key), data)

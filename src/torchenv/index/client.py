@@ -252,6 +252,39 @@ class IndexClient:
             memo = self._pages[url] = self._project_page(index_url, name, url)
         return memo
 
+    def local_page(self, index_url: str, name: str) -> Optional[ProjectPage]:
+        """The page when it can be had without a request, else None (sends nothing).
+
+        That is a page already read in this process, a file:// index, a fresh cached
+        copy (not with ``refresh``) or, offline, any cached copy. Callers that run
+        fetches in threads read these in their own thread instead.
+        """
+        url = self.page_url(index_url, name)
+        memo = self._pages.get(url)
+        if memo is not None:
+            return memo
+        if _is_file_url(url):
+            return self.project_page(index_url, name)
+        if self.refresh and not self.offline:
+            return None
+        clean = strip_credentials(url)
+        cached = self.cache.load_page(clean)
+        if cached is None or not (self.offline or cached.is_fresh(self._clock())):
+            return None
+        self._remember_auth(url)  # files on this host may still need fetching
+        how = "offline" if self.offline else "fresh"
+        self._emit("cached", f"{name}: page from cache ({how})", clean)
+        page = parse_project_page(cached.body, cached.content_type, cached.url, name)
+        self._pages[url] = page
+        return page
+
+    def local_metadata(self, link: Link) -> Optional[bytes]:
+        """The wheel's METADATA when the cache has it, else None (sends nothing)."""
+        if not link.is_wheel:
+            return None
+        key = self.cache.metadata_key(link.metadata_hashes, link.hashes, link.url)
+        return self.cache.load_metadata(key)
+
     def stale_page(self, index_url: str, name: str) -> Optional[ProjectPage]:
         """The cached copy of a page that must be revalidated before it is trusted.
 

@@ -1,9 +1,14 @@
 """Lock one project for several targets, Pythons and torch variants in one run.
 
-Every (variant, target, Python) is resolved in a thread pool over one
-:class:`SharedSource`, so a page or METADATA file needed by several targets is fetched
-once. Stale cached pages are used while they are revalidated in parallel; if any
-turns out to have changed, everything is resolved again with the current pages.
+Every (variant, target, Python) is resolved in turn over one :class:`SharedSource`, so
+a page or METADATA file needed by several targets is fetched once. The resolutions
+run one after another in the calling thread: they are CPU work under the GIL, and
+threads made them no faster (measured) while costing an import and thread switches.
+What waits on the network runs in the shared source's pool instead: pages and
+METADATA are fetched in parallel, and the pages of a METADATA file's dependencies are
+prefetched as soon as it arrives. Stale cached pages are used while they are
+revalidated in parallel; if any turns out to have changed, everything is resolved
+again with the current pages.
 Nothing is returned unless every resolution succeeded: a failing target fails the
 whole lock, and the CLI then writes no file at all.
 """
@@ -11,14 +16,15 @@ whole lock, and the CLI then writes no file at all.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Callable, Optional
 
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from torchenv._record import Record
 from torchenv.errors import ResolutionError, TorchenvError, UsageError
 from torchenv.family import TORCH_FAMILY
 from torchenv.lock.freshness import input_hash
@@ -39,8 +45,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
-class LockRequest:
+_NO_VARIANTS: Mapping[str, Any] = MappingProxyType({})
+
+
+# Records rather than frozen dataclasses: importing ``dataclasses`` (and the ``inspect``
+# it pulls in) was ~10 ms of every ``torchenv lock`` start.
+class LockRequest(Record):
+    """What to lock, with flags, ``[tool.torchenv]`` and defaults already merged."""
+
     requirements: tuple[str, ...]
     targets: tuple[str, ...]
     pythons: tuple[str, ...]
@@ -51,13 +63,12 @@ class LockRequest:
     family: frozenset[str] = TORCH_FAMILY
 
 
-@dataclass(frozen=True)
-class LockPlan:
+class LockPlan(Record):
     """Which targets each variant's file covers (targets without that build are left out)."""
 
     request: LockRequest
-    variant_targets: Mapping[str, tuple[Target, ...]] = field(default_factory=dict)
-    skipped: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    variant_targets: Mapping[str, tuple[Target, ...]] = _NO_VARIANTS
+    skipped: Mapping[str, tuple[str, ...]] = _NO_VARIANTS
 
     def hash_for(self, variant: str) -> str:
         r = self.request
@@ -176,11 +187,19 @@ def lock_all(
     variant_index: Callable[[str], str],
     tool_extra: Optional[Mapping[str, Any]] = None,
     compute_hash: Optional[Callable[[Any], str]] = None,
-    max_workers: int = 8,
 ) -> dict[str, dict[str, Any]]:
     """``{file name: PEP 751 document}``; raise :class:`ResolutionError` listing every failure."""
     request = plan.request
-    shared = source if isinstance(source, SharedSource) else SharedSource(source, speculate=True)
+    indexes = [variant_index(variant) for variant in plan.variant_targets]
+
+    def route(name: str) -> list[str]:
+        return indexes if canonicalize_name(name) in request.family else [request.default_index]
+
+    shared = (
+        source
+        if isinstance(source, SharedSource)
+        else SharedSource(source, speculate=True, route=route)
+    )
     jobs = [
         (variant, target, python)
         for variant, targets in plan.variant_targets.items()
@@ -205,15 +224,13 @@ def lock_all(
         results: dict[str, list[ResolvedTarget]] = {}
         errors: list[str] = []
         failure: Optional[Exception] = None
-        with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            futures = [pool.submit(run, job) for job in jobs]
-            for job, future in zip(jobs, futures):
-                try:
-                    results.setdefault(job[0], []).append(future.result())
-                except ResolutionError as error:
-                    errors.append(str(error))
-                except TorchenvError as error:  # e.g. a file a stale page still lists
-                    failure = failure or error
+        for job in jobs:
+            try:
+                results.setdefault(job[0], []).append(run(job))
+            except ResolutionError as error:
+                errors.append(str(error))
+            except TorchenvError as error:  # e.g. a file a stale page still lists
+                failure = failure or error
         return results, errors, failure
 
     try:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Callable, Optional
 
 from packaging.requirements import InvalidRequirement, Requirement
 
+from torchenv._record import Record
 from torchenv.errors import InputError
 
 __all__ = [
@@ -37,8 +38,12 @@ DEFAULT_TARGETS: tuple[str, ...] = (
 DEFAULT_PYTHONS: tuple[str, ...] = (f"{sys.version_info.major}.{sys.version_info.minor}",)
 
 
-@dataclass(frozen=True)
-class LockSettings:
+_NO_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+
+
+# Records rather than frozen dataclasses: importing ``dataclasses`` (and ``inspect``)
+# was ~10 ms of every ``torchenv lock`` start.
+class LockSettings(Record):
     """``[tool.torchenv]`` lock settings; empty tuples/None mean "not set here"."""
 
     targets: tuple[str, ...] = ()
@@ -48,13 +53,12 @@ class LockSettings:
     torch_family_extra: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ProjectInputs:
+class ProjectInputs(Record):
     """Everything read from the project file, in the file's order."""
 
     path: str
     dependencies: tuple[str, ...]
-    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    groups: Mapping[str, tuple[str, ...]] = _NO_GROUPS
     settings: LockSettings = LockSettings()
     requires_python: Optional[str] = None
 

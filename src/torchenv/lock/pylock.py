@@ -3,25 +3,34 @@
 Every file is checked with ``packaging.pylock.Pylock.from_dict(...).validate()`` before
 it is written. Rendering is deterministic: packages sorted by (name, version, marker),
 wheels by name, keys written by ``tomli_w`` in a fixed order.
+
+A lock whose new text is byte-for-byte the file already on disk is neither written nor
+validated again (:func:`write_lock_if_changed`): the file then already holds exactly
+the document, and validation is a function of that text. Validating it costs ~20 ms
+(importing ``packaging.pylock`` with ``dataclasses`` and ``inspect``, then building its
+objects), the largest part of an up-to-date ``torchenv lock`` outside resolution.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from packaging.markers import Marker
-from packaging.pylock import Pylock, PylockValidationError
 
-from torchenv._atomic import write_text_atomic
 from torchenv.errors import InputError, ResolutionError
 from torchenv.index.models import Link
 from torchenv.resolve.resolver import ResolvedTarget
 from torchenv.targets import Target, marker_environment
 from torchenv.urls import strip_credentials
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from packaging.pylock import Pylock
 
 __all__ = [
     "build_lock",
@@ -31,7 +40,9 @@ __all__ = [
     "read_lock_with_document",
     "render_lock",
     "target_marker",
+    "validate_lock",
     "write_lock",
+    "write_lock_if_changed",
 ]
 
 _MARKER_KEYS = ("sys_platform", "platform_machine")
@@ -100,6 +111,9 @@ def build_lock(
 ) -> dict[str, Any]:
     """The PEP 751 document (as a dict) for several resolved targets of one variant.
 
+    Not validated here: :func:`write_lock` and :func:`write_lock_if_changed` validate
+    what they write, :func:`validate_lock` anything else.
+
     A package that resolves to the same version for every target has no marker;
     otherwise each version gets a marker OR-ing the targets that chose it, so the
     markers of one name are mutually exclusive. Each entry lists the wheels its
@@ -152,11 +166,17 @@ def build_lock(
         "packages": packages,
         "tool": {"torchenv": dict(tool)},
     }
-    _validate(document, "<generated lock>")
     return document
 
 
+def validate_lock(document: Mapping[str, Any], where: str = "<generated lock>") -> None:
+    """Raise :class:`InputError` naming ``where`` unless ``document`` is a valid PEP 751 lock."""
+    _validate(document, where)
+
+
 def _validate(document: Mapping[str, Any], where: str) -> Pylock:
+    from packaging.pylock import Pylock, PylockValidationError
+
     try:
         pylock = Pylock.from_dict(document)
         pylock.validate()
@@ -180,8 +200,34 @@ def render_lock(document: Mapping[str, Any], command: str) -> str:
 
 def write_lock(path: str, document: Mapping[str, Any], command: str) -> None:
     """Validate and write atomically."""
+    from torchenv._atomic import write_text_atomic
+
     _validate(document, path)
     write_text_atomic(path, render_lock(document, command))
+
+
+def write_lock_if_changed(
+    path: Union[str, os.PathLike[str]], document: Mapping[str, Any], text: str
+) -> bool:
+    """Validate and atomically write ``text`` (``document`` rendered) unless the file
+    already holds exactly that text; True when the file was written.
+
+    An identical file is left alone, modification time included: its content is the
+    document, already validated when it was written.
+    """
+    data = text.encode("utf-8")
+    try:
+        with open(path, "rb") as handle:
+            if handle.read(len(data) + 1) == data:
+                return False
+    except OSError:
+        pass  # missing or unreadable: write it
+    # Imported here: tempfile (and random, shutil) only when a file is written.
+    from torchenv._atomic import write_text_atomic
+
+    _validate(document, str(path))
+    write_text_atomic(path, text)
+    return True
 
 
 def _load(path: str) -> dict[str, Any]:

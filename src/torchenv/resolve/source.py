@@ -17,8 +17,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Optional, Protocol
+from typing import Any, Callable, Generic, Optional, Protocol, TypeVar, Union
 
 from packaging.utils import canonicalize_name
 
@@ -26,13 +25,35 @@ from torchenv.errors import IndexError_
 from torchenv.index.models import Link, ProjectPage
 from torchenv.urls import strip_credentials
 
-__all__ = ["CandidateSource", "MemorySource", "SharedSource"]
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+__all__ = ["CandidateSource", "MemorySource", "SharedSource", "requires_dist_names"]
+
+_T = TypeVar("_T")
 
 
 class CandidateSource(Protocol):
     def project_page(self, index_url: str, name: str) -> ProjectPage: ...
 
     def wheel_metadata(self, link: Link) -> bytes: ...
+
+
+class _Ready(Generic[_T]):
+    """A value that is already there, read like a finished future."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: _T) -> None:
+        self._value = value
+
+    def result(self) -> _T:
+        return self._value
+
+
+# A fetch under way (or done) in the pool, or a value read without waiting.
+_Result = Union["Future[_T]", _Ready[_T]]
 
 
 class SharedSource:
@@ -44,38 +65,75 @@ class SharedSource:
     network latency overlaps with resolution instead of adding up. With
     ``speculate=True`` stale cached pages are served while they are revalidated; the
     caller must then call :meth:`settle` and redo its work if pages changed.
+
+    What the inner source can serve without a request (its ``local_page`` and
+    ``local_metadata``, when it has them: a fresh cache entry, a file:// index, memory)
+    is read in the calling thread: a thread would only add switching under the GIL.
+    The thread pool (and ``concurrent.futures``) is created by the first fetch that
+    may wait on the network, so a run served from the cache starts no thread at all.
     """
 
     def __init__(
-        self, inner: CandidateSource, max_workers: int = 8, speculate: bool = False
+        self,
+        inner: CandidateSource,
+        max_workers: int = 8,
+        speculate: bool = False,
+        route: Optional[Callable[[str], Iterable[str]]] = None,
     ) -> None:
         self._inner = inner
+        # Project name -> the index URLs its page is read from: given, the pages of the
+        # dependencies a fetched METADATA names are prefetched as soon as it arrives.
+        self._route = route
         # Only for callers that call settle() before trusting their results.
         self._speculate = speculate
-        self._pages: dict[tuple[str, str], Future[ProjectPage]] = {}
+        self._max_workers = max_workers
+        self._local_page: Optional[Callable[[str, str], Optional[ProjectPage]]] = getattr(
+            inner, "local_page", None
+        )
+        self._local_metadata: Optional[Callable[[Link], Optional[bytes]]] = getattr(
+            inner, "local_metadata", None
+        )
+        self._pages: dict[tuple[str, str], _Result[ProjectPage]] = {}
         # Pages handed out from a stale cache: (that copy, its revalidation).
         self._speculative: dict[tuple[str, str], tuple[ProjectPage, Future[ProjectPage]]] = {}
-        self._metadata: dict[str, Future[bytes]] = {}
+        self._metadata: dict[str, _Result[bytes]] = {}
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="torchenv")
+        self._pool: Optional[ThreadPoolExecutor] = None
+        self._closed = False
         self.page_fetches = 0
         self.metadata_fetches = 0
 
-    def _page_future(self, index_url: str, name: str) -> Future[ProjectPage]:
+    def _submit(self, work: Callable[..., _T], *args: Any) -> Future[_T]:
+        """Run ``work`` in the pool, created on first use (call with ``self._lock`` held)."""
+        if self._pool is None:
+            if self._closed:
+                raise IndexError_("the shared source is closed")
+            from concurrent.futures import ThreadPoolExecutor
+
+            self._pool = ThreadPoolExecutor(
+                max_workers=self._max_workers, thread_name_prefix="torchenv"
+            )
+        return self._pool.submit(work, *args)
+
+    def _page_future(self, index_url: str, name: str) -> _Result[ProjectPage]:
         key = (index_url.rstrip("/"), canonicalize_name(name))
         with self._lock:
             future = self._pages.get(key)
-            if future is None:
-                self.page_fetches += 1
-                validation = self._pool.submit(self._inner.project_page, index_url, name)
-                stale = self._stale_page(index_url, name)
-                if stale is None:
-                    future = validation
-                else:
-                    future = Future()
-                    future.set_result(stale)
-                    self._speculative[key] = (stale, validation)
-                self._pages[key] = future
+            if future is not None:
+                return future
+            self.page_fetches += 1
+            page = self._local_page(index_url, name) if self._local_page is not None else None
+            if page is not None:
+                future = self._pages[key] = _Ready(page)
+                return future
+            validation = self._submit(self._inner.project_page, index_url, name)
+            stale = self._stale_page(index_url, name)
+            if stale is None:
+                future = validation
+            else:
+                future = _Ready(stale)
+                self._speculative[key] = (stale, validation)
+            self._pages[key] = future
         return future
 
     def _stale_page(self, index_url: str, name: str) -> Optional[ProjectPage]:
@@ -102,14 +160,32 @@ class SharedSource:
                     self._pages[key] = validation
         return changed
 
-    def _metadata_future(self, link: Link) -> Future[bytes]:
+    def _metadata_future(self, link: Link) -> _Result[bytes]:
         with self._lock:
             future = self._metadata.get(link.url)
             if future is None:
                 self.metadata_fetches += 1
-                future = self._pool.submit(self._inner.wheel_metadata, link)
+                data = self._local_metadata(link) if self._local_metadata is not None else None
+                if data is not None:
+                    future = _Ready(data)
+                else:
+                    future = self._submit(self._fetch_metadata, link)
                 self._metadata[link.url] = future
         return future
+
+    def _fetch_metadata(self, link: Link) -> bytes:
+        """Fetch (in the pool); start fetching the pages of the dependencies it names.
+
+        The resolver would ask for those pages only when it gets to this candidate,
+        one dependency level at a time; starting them now overlaps the round trips.
+        Dependencies behind an ``extra`` marker are left alone (rarely wanted).
+        """
+        data = self._inner.wheel_metadata(link)
+        if self._route is not None and not self._closed:
+            for name in requires_dist_names(data):
+                for index_url in self._route(name):
+                    self._page_future(index_url, name)
+        return data
 
     def project_page(self, index_url: str, name: str) -> ProjectPage:
         return self._page_future(index_url, name).result()
@@ -128,8 +204,37 @@ class SharedSource:
 
     def close(self) -> None:
         # Wait for fetches already running: the inner client may be closed right after.
-        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self._lock:
+            self._closed = True
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
         self._speculative.clear()
+
+
+def requires_dist_names(metadata: bytes) -> list[str]:
+    """Project names of the ``Requires-Dist`` headers of a METADATA file, for prefetching.
+
+    A quick scan, not a parser: headers end at the first empty line; a requirement
+    whose marker mentions ``extra`` is skipped; the name is the leading
+    ``[A-Za-z0-9._-]`` run. The resolver still parses every requirement properly.
+    """
+    names: list[str] = []
+    for raw in metadata.split(b"\n"):
+        line = raw.strip()
+        if not line:
+            break
+        if line[:14].lower() != b"requires-dist:":
+            continue
+        text = line[14:].decode("utf-8", "replace").strip()
+        if "extra" in text.partition(";")[2]:
+            continue
+        end = 0
+        while end < len(text) and (text[end].isalnum() or text[end] in "._-"):
+            end += 1
+        if end:
+            names.append(text[:end])
+    return names
 
 
 class MemorySource:
@@ -181,6 +286,13 @@ class MemorySource:
             return self._metadata[link.url]
         except KeyError:
             raise IndexError_(f"no metadata for {link.filename}") from None
+
+    # Everything is in memory: SharedSource reads it in the calling thread.
+    def local_page(self, index_url: str, name: str) -> Optional[ProjectPage]:
+        return self.project_page(index_url, name)
+
+    def local_metadata(self, link: Link) -> Optional[bytes]:
+        return self.wheel_metadata(link)
 
 
 def _metadata_text(filename: str, entry: Mapping[str, Any]) -> str:
