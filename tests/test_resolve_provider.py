@@ -220,3 +220,15 @@ def test_recorded_metadata_gives_the_reference_dependencies(target_name: str) ->
             checked_extras += bool(extras)
             dependencies_seen += len(got)
     assert checked_extras > 50 and dependencies_seen > 200
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.0a1", "1.0.dev0", "1.0+cpu", "1!2.0rc1.post1+x"])
+def test_empty_specifier_contains_every_version(version: str) -> None:
+    # find_matches and is_satisfied_by skip asking an empty specifier: this is why.
+    assert SpecifierSet("").contains(Version(version), prereleases=True)
+    provider, _ = _provider(MemorySource({}), "linux-x86_64")
+    candidate = Candidate(NormalizedName("demo"), Version(version), None)
+    assert provider.is_satisfied_by(Dependency(NormalizedName("demo"), SpecifierSet()), candidate)
+    assert not provider.is_satisfied_by(
+        Dependency(NormalizedName("other"), SpecifierSet()), candidate
+    )

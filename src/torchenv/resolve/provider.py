@@ -172,6 +172,9 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             for s in r.specifier
             if s.operator == "==" and "*" not in s.version
         }
+        # An empty specifier (a bare "filelock") contains every version, prereleases
+        # included when asked with prereleases=True: skip asking it per candidate.
+        specifiers = [r.specifier for r in wanted if r.specifier]
         result = []
         paired = self._paired.get(name) if name != "torch" else None
         for candidate in self._all_candidates(name, pins):
@@ -184,7 +187,7 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
                     f"torch {self._paired.get('torch', '?')} with {name} {paired}",
                 )
                 continue
-            if not all(r.specifier.contains(candidate.version, prereleases=True) for r in wanted):
+            if not all(s.contains(candidate.version, prereleases=True) for s in specifiers):
                 continue
             if candidate.version.is_prerelease and not any(
                 r.specifier.prereleases or candidate.version in pins for r in wanted
@@ -200,8 +203,9 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
     def is_satisfied_by(self, requirement: Dependency, candidate: Candidate) -> bool:
         if requirement.name == PYTHON:
             return requirement.specifier.contains(candidate.version, prereleases=True)
-        return candidate.name == requirement.name and requirement.specifier.contains(
-            candidate.version, prereleases=True
+        return candidate.name == requirement.name and (
+            not requirement.specifier
+            or requirement.specifier.contains(candidate.version, prereleases=True)
         )
 
     def get_dependencies(self, candidate: Candidate) -> list[Dependency]:
