@@ -109,21 +109,6 @@ def _make_source(args: argparse.Namespace) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    import gc
-
-    # A lock run allocates tens of thousands of small objects (links, versions, tags)
-    # and frees them at the end; the cyclic collector's passes over them were ~15-30 ms
-    # of a run while finding almost nothing (peak RSS grew ~1.5 MB without them).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        return _run(args)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _run(args: argparse.Namespace) -> int:
     import os
     import sys
     from pathlib import Path
