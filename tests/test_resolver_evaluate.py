@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -96,3 +99,33 @@ def test_judge_returns_data_and_describe_words_it() -> None:
         assert evaluator.evaluate(name, link) == (None, evaluator.describe(rejection))
     with pytest.raises(ValueError, match="unknown rejection kind"):
         evaluator.describe(Rejection("no-such-check"))
+
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "index"
+
+
+def _recorded_filenames() -> list[str]:
+    names = set()
+    for page in (FIXTURES / "pypi").glob("*/index.json"):
+        names.update(f["filename"] for f in json.loads(page.read_text())["files"])
+    names.update(p.name[: -len(".metadata")] for p in FIXTURES.rglob("*.whl.metadata"))
+    odd = ["demo-1.0-py3-none-ANY.whl", "demo.whl", "demo-1.0-py3-none-.whl", "demo-1.0.tar.gz"]
+    return sorted(names) + odd
+
+
+@pytest.mark.parametrize(
+    "target", ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"]
+)
+def test_may_fit_is_false_only_for_files_judge_rejects(target: str) -> None:
+    filenames = _recorded_filenames()
+    assert len(filenames) > 500
+    evaluator = LinkEvaluator(target, supported_tags(parse_target(target), "3.11"), "3.11.0")
+    passed_over = 0
+    for filename in filenames:
+        name = canonicalize_name(filename.split("-", 1)[0])
+        verdict = evaluator.judge(name, Link(filename, "https://x/" + filename))
+        if not evaluator.may_fit(filename):
+            passed_over += 1
+            assert isinstance(verdict, Rejection), filename
+    assert passed_over > 100
+    assert evaluator.may_fit("demo-1.0-py3-none-ANY.whl")  # tags compare lower-cased

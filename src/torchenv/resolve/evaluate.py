@@ -97,6 +97,18 @@ class LinkEvaluator:
             return None, self.describe(verdict)
         return verdict, ""
 
+    def may_fit(self, filename: str) -> bool:
+        """False for a wheel none of whose platform tags the target supports.
+
+        Read from the name's last field without parsing it: a page lists files for
+        every platform, and most never need the full parse. True says nothing; only
+        :meth:`judge` decides (and words why not).
+        """
+        if not filename.endswith(".whl"):
+            return True
+        platforms = filename[:-4].rpartition("-")[2].lower().split(".")
+        return any(platform in self._platforms for platform in platforms)
+
     def judge(self, name: NormalizedName, link: Link) -> Union[FileVerdict, Rejection]:
         """The file's verdict, or the first check it fails (no text built)."""
         filename = link.filename

@@ -255,8 +255,10 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
                 log.append(f"{redact_url(index)} lists no files for {name}")
             evaluator = self._evaluator_for(name)
             log.append(_SkippedFiles(name, page.links, evaluator))
-            judge = evaluator.judge
+            judge, may_fit = evaluator.judge, evaluator.may_fit
             for link in page.links:
+                if not may_fit(link.filename):
+                    continue  # judge would reject it too (the lazy log re-judges it)
                 verdict = judge(name, link)
                 if not isinstance(verdict, FileVerdict):
                     continue
