@@ -107,7 +107,7 @@ class LinkEvaluator:
         if not filename.endswith(".whl"):
             return True
         platforms = filename[:-4].rpartition("-")[2].lower().split(".")
-        return any(platform in self._platforms for platform in platforms)
+        return not self._platforms.isdisjoint(platforms)
 
     def judge(self, name: NormalizedName, link: Link) -> Union[FileVerdict, Rejection]:
         """The file's verdict, or the first check it fails (no text built)."""
