@@ -149,3 +149,43 @@ def test_stale_page_that_changed_is_resolved_again(
     # Still one request per page: the second pass reuses what the first revalidated.
     pages = [path for _method, path, _headers in server.requests[before:] if path.endswith("/")]
     assert sorted(pages) == sorted(PAGES)
+
+
+def test_lock_as_a_process_writes_complete_files_and_exit_code(
+    server: IndexServer, project: Path, tmp_path: Path
+) -> None:
+    """The console path ends `lock` with os._exit (no teardown): files and output must be
+    complete and the exit code kept."""
+    import os
+    import subprocess
+    import sys
+
+    from packaging.pylock import Pylock
+
+    from torchenv.lock.pylock import read_lock_document
+
+    command = [
+        sys.executable,
+        "-m",
+        "torchenv",
+        "lock",
+        str(project),
+        "--index-url",
+        f"{server.url}/simple",
+        "--pytorch-index-url",
+        f"{server.url}/whl",
+        "--json",
+    ]
+    env = dict(os.environ, TORCHENV_CACHE_DIR=str(tmp_path / "process-cache"))
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith(("}", "]"))  # the whole JSON document
+    Pylock.from_dict(read_lock_document(str(project / "pylock.cpu.toml"))).validate()
+    stale = subprocess.run(
+        [*command[:-1], "--check", "--targets", "linux-x86_64"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert stale.returncode == 1  # other targets than the lock's: stale, exit code kept
