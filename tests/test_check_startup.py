@@ -167,3 +167,16 @@ def test_cli_exit_skips_teardown_but_keeps_output_and_code(tmp_path: Path) -> No
     )
     assert head.stdout.count("\n") == 1
     assert "Traceback" not in head.stderr and "Exception ignored" not in head.stderr
+
+
+def test_profilers_still_get_their_data(tmp_path: Path) -> None:
+    """Under a profiler (or coverage) the CLI exits normally, so its data is written."""
+    output = tmp_path / "detect.prof"
+    result = subprocess.run(
+        [sys.executable, "-m", "cProfile", "-o", str(output), "-m", "torchenv", "detect"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert output.exists() and output.stat().st_size > 0

@@ -131,9 +131,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:
         # stdout closed early (e.g. piped into head): not an error worth a traceback.
         return 0
-    if argv is None and command in _FAST_EXIT_COMMANDS:
+    if argv is None and command in _FAST_EXIT_COMMANDS and not _observed():
         _exit_without_teardown(code)
     return code
+
+
+def _observed() -> bool:
+    """A profiler or coverage tracer is attached: it writes its data at normal exit."""
+    return sys.getprofile() is not None or sys.gettrace() is not None
 
 
 def _exit_without_teardown(code: int) -> NoReturn:
