@@ -198,6 +198,13 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
                     name, candidate.version, candidate.link, candidate.index_url, extras
                 )
             result.append(candidate)
+        if result and result[0].link is not None:
+            # resolvelib asks for matches of every dependency of a candidate it pins and
+            # tries the best match first: fetch that METADATA while it looks at the others.
+            # (The best *match*: a pinned nvidia-cublas-cu12==12.6.4.1 is not the newest.)
+            prefetch_metadata = getattr(self._source, "prefetch_metadata", None)
+            if prefetch_metadata is not None:
+                prefetch_metadata([result[0].link])
         return result
 
     def is_satisfied_by(self, requirement: Dependency, candidate: Candidate) -> bool:
@@ -275,10 +282,6 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             ]
             cached.sort(key=lambda c: c.version, reverse=True)
             self._candidates[name] = cached
-            prefetch_metadata = getattr(self._source, "prefetch_metadata", None)
-            if prefetch_metadata is not None:
-                # The newest fitting file is the one resolution usually keeps.
-                prefetch_metadata([c.link for c in cached[:1] if c.link is not None])
         if not any(candidate.yanked for candidate in cached):
             return cached
         result = []
