@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
+    from typing import Any
 
 __all__ = ["add_arguments", "run"]
 
@@ -65,7 +64,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     network.add_argument(
         "--refresh",
         action="store_true",
-        help="revalidate every cached index page with the server, however fresh",
+        help="revalidate every cached index page with the server, however fresh (implies --force)",
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="resolve again even when the last lock shows that nothing changed",
     )
     parser.add_argument(
         "--compute-missing-hashes",
@@ -108,10 +112,110 @@ def _make_source(args: argparse.Namespace) -> Any:
     return IndexClient(offline=args.offline, refresh=args.refresh)
 
 
+# Options that change how a lock runs or reports, never what it writes: the rest of
+# the command line (anything added later included) is part of the manifest's key.
+_PRESENTATION = frozenset(
+    {"json", "verbose", "quiet", "no_color", "offline", "refresh", "force", "check", "dry_run"}
+)
+
+
+def _output_dir(args: argparse.Namespace) -> str:
+    """The folder ``run`` writes to, found without reading the project (absolute)."""
+    import os
+
+    if args.output_dir:
+        return os.path.abspath(str(args.output_dir))
+    project = os.path.abspath(str(args.requirement or args.project))
+    return project if os.path.isdir(project) else os.path.dirname(project)
+
+
+def _up_to_date(args: argparse.Namespace, key: str, manifest_file: Any) -> Any:
+    """The manifest of the last lock when it proves this one would change nothing."""
+    from torchenv.lock.manifest import is_up_to_date, load_manifest, usable_pages
+
+    manifest = load_manifest(manifest_file)
+    if manifest is None:
+        return None
+    import time
+
+    from torchenv.index.cache import IndexCache
+
+    cache = IndexCache(manifest_file.parent.parent)
+    now = None if args.offline else time.time()
+    return manifest if is_up_to_date(manifest, key, usable_pages(cache, now)) else None
+
+
+def _report_unchanged(args: argparse.Namespace, manifest: Any) -> int:
+    """What the normal path prints when every file already holds its new text."""
+    import os
+    import sys
+
+    from torchenv.cli.output import print_json
+
+    skipped = dict(manifest.skipped)
+    if not args.quiet:
+        for variant, platforms in skipped.items():
+            if platforms:
+                print(
+                    f"note: {variant} has no build for {', '.join(platforms)}; "
+                    f"pylock.{variant}.toml leaves them out",
+                    file=sys.stderr,
+                )
+        print(
+            f"up to date: project, lock files and the {len(manifest.pages)} index pages "
+            "they were resolved from are unchanged (--force resolves again)",
+            file=sys.stderr,
+        )
+    files = manifest.files
+    if args.dry_run:
+        if args.json:
+            print_json(
+                {
+                    os.path.basename(f.path): {"added": [], "removed": [], "changed": []}
+                    for f in files
+                }
+            )
+        else:
+            for locked in files:
+                print(f"{locked.shown}: no change")
+        return 0
+    by_name = sorted(files, key=lambda f: os.path.basename(f.path))
+    if args.json:
+        summary = [
+            {
+                "path": f.shown,
+                "variant": f.variant,
+                "environments": list(f.environments),
+                "packages": f.packages,
+                "written": False,
+            }
+            for f in by_name
+        ]
+        print_json({"files": summary, "skipped": {k: list(v) for k, v in skipped.items()}})
+    elif not args.quiet:
+        for locked in by_name:
+            print(f"unchanged: {locked.shown} ({locked.packages} package entries)")
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     import os
     import sys
     from pathlib import Path
+
+    key = manifest_file = None
+    if not args.check and not args.compute_missing_hashes:
+        # The up-to-date fast path (torchenv.lock.manifest): before anything is parsed.
+        from torchenv.index.cache import default_cache_dir
+        from torchenv.lock.manifest import invocation_key, manifest_path
+
+        arguments = {k: v for k, v in sorted(vars(args).items()) if k not in _PRESENTATION}
+        key = invocation_key(arguments, os.environ)
+        manifest_file = manifest_path(default_cache_dir(), _output_dir(args))
+        if not (args.force or args.refresh):
+            manifest = _up_to_date(args, key, manifest_file)
+            if manifest is not None:
+                return _report_unchanged(args, manifest)
 
     from torchenv.catalog.indexes import variant_index_url
     from torchenv.cli.output import print_json
@@ -230,9 +334,74 @@ def run(args: argparse.Namespace) -> int:
         if not args.quiet and not args.json:
             verb = "wrote" if written else "unchanged:"
             print(f"{verb} {out_dir / name} ({count} package entries)")
+    if manifest_file is not None:
+        _record(manifest_file, key, project, plan, out_dir, texts, documents, source)
     if args.json:
         print_json({"files": summary, "skipped": {k: list(v) for k, v in plan.skipped.items()}})
     return 0
+
+
+def _record(
+    manifest_file: Any,
+    key: Any,
+    project: Any,
+    plan: Any,
+    out_dir: Any,
+    texts: dict[str, str],
+    documents: dict[str, Any],
+    source: Any,
+) -> None:
+    """Record what this lock stood on, for the next run's up-to-date check.
+
+    Without an account of every page read (a test double, or a file:// index whose
+    pages have no cached body to compare) there is no proof to record: any older
+    manifest is removed instead, so it cannot vouch for these files.
+    """
+    import hashlib
+    import os
+
+    from torchenv.lock.manifest import LockedFile, LockManifest, discard_manifest, save_manifest
+    from torchenv.lock.pylock import lock_filename
+
+    pages_read = getattr(source, "pages_read", None)
+    pages = pages_read() if pages_read is not None else None
+    cache = getattr(source, "cache", None)
+    if (
+        pages is None
+        or any(digest is None for digest in pages.values())
+        or not project.sources
+        # The next run checks pages in the default cache: they must be the ones read.
+        or cache is None
+        or cache.root.parent != manifest_file.parent.parent
+    ):
+        discard_manifest(manifest_file)
+        return
+    files = []
+    for variant in plan.variant_targets:
+        name = lock_filename(variant)
+        document = documents[name]
+        files.append(
+            LockedFile(
+                os.path.abspath(out_dir / name),
+                str(out_dir / name),
+                hashlib.sha256(texts[name].encode("utf-8")).hexdigest(),
+                plan.hash_for(variant),
+                variant,
+                tuple(document["environments"]),
+                len(document["packages"]),
+            )
+        )
+    manifest = LockManifest(
+        key,
+        project.sources,
+        tuple(files),
+        tuple(sorted(pages.items())),
+        tuple((variant, tuple(platforms)) for variant, platforms in plan.skipped.items()),
+    )
+    try:
+        save_manifest(manifest_file, manifest)
+    except OSError:
+        discard_manifest(manifest_file)  # a cache that cannot be written is no error
 
 
 def _holds(path: Any, text: str) -> bool:

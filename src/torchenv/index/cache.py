@@ -26,14 +26,18 @@ import hashlib
 import json
 import os
 import threading
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Optional, Union
 
 from torchenv._record import Record
 from torchenv.urls import strip_credentials
 
-__all__ = ["CACHE_ENV", "CachedPage", "IndexCache", "default_cache_dir"]
+# Annotations only: the lock manifest check reads pages without importing typing.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Optional, Union
+
+__all__ = ["CACHE_ENV", "CachedPage", "IndexCache", "body_digest", "default_cache_dir"]
 
 CACHE_ENV = "TORCHENV_CACHE_DIR"
 _LAYOUT = "index-v1"
@@ -48,6 +52,11 @@ def default_cache_dir(environ: Optional[Mapping[str, str]] = None) -> Path:
     import platformdirs  # only the client needs it; keep `import torchenv.index` light
 
     return Path(platformdirs.user_cache_dir("torchenv"))
+
+
+def body_digest(body: bytes) -> str:
+    """``sha256:<hex>`` of a page body: how a lock manifest names the page it read."""
+    return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
 def _number(value: object) -> float:
@@ -140,6 +149,16 @@ class IndexCache:
             stored_at=_number(header.get("stored_at")),
             fresh_until=_number(header.get("fresh_until")),
         )
+
+    def usable_page_digest(self, url: str, now: Optional[float]) -> Optional[str]:
+        """:func:`body_digest` of the cached copy of ``url`` if it may be used without a
+        request: fresh at ``now`` (the client's rule), or of any age when ``now`` is
+        None (offline). None when there is no usable copy. Reads only; sends nothing.
+        """
+        cached = self.load_page(url)
+        if cached is None or (now is not None and not cached.is_fresh(now)):
+            return None
+        return body_digest(cached.body)
 
     def store_page(self, page: CachedPage) -> None:
         header = {

@@ -37,7 +37,7 @@ from urllib.parse import unquote, urlsplit
 from packaging.utils import canonicalize_name
 
 from torchenv.errors import IndexError_
-from torchenv.index.cache import CachedPage, IndexCache, default_cache_dir
+from torchenv.index.cache import CachedPage, IndexCache, body_digest, default_cache_dir
 from torchenv.index.models import Link, ProjectPage
 from torchenv.index.pages import JSON_CONTENT_TYPE, parse_project_page
 from torchenv.index.progress import ProgressCallback, ProgressEvent
@@ -147,6 +147,9 @@ class IndexClient:
         # Stale cached pages handed out by stale_page(), kept so that a 304 returns the
         # very same object (callers compare by identity first).
         self._stale: dict[str, tuple[bytes, ProjectPage]] = {}
+        # Every page served in this process: URL -> digest of the body it was parsed
+        # from (None for a file:// index, which has no cached body to compare later).
+        self._served: dict[str, Optional[str]] = {}
         self._client: Optional[httpx.Client] = None
         self._client_lock = threading.Lock()
         self._closed = False
@@ -275,8 +278,17 @@ class IndexClient:
         how = "offline" if self.offline else "fresh"
         self._emit("cached", f"{name}: page from cache ({how})", clean)
         page = parse_project_page(cached.body, cached.content_type, cached.url, name)
+        self._served[clean] = body_digest(cached.body)
         self._pages[url] = page
         return page
+
+    def pages_read(self) -> dict[str, Optional[str]]:
+        """Every page this client has served, by URL (credentials stripped), with the
+        :func:`~torchenv.index.cache.body_digest` of the body it was parsed from; None
+        for pages of a file:// index. Stale copies handed out by :meth:`stale_page`
+        count only once revalidated (their revalidation is what a result stands on).
+        """
+        return dict(self._served)
 
     def local_metadata(self, link: Link) -> Optional[bytes]:
         """The wheel's METADATA when the cache has it, else None (sends nothing)."""
@@ -311,6 +323,7 @@ class IndexClient:
         if _is_file_url(url):
             from torchenv.index.local import local_project_page
 
+            self._served[strip_credentials(url)] = None
             return local_project_page(index_url, name)
         clean = self._remember_auth(url)
         cached = self.cache.load_page(clean)
@@ -318,9 +331,11 @@ class IndexClient:
             if cached is None:
                 raise OfflineCacheMiss([clean])
             self._emit("cached", f"{name}: page from cache (offline)", clean)
+            self._served[clean] = body_digest(cached.body)
             return parse_project_page(cached.body, cached.content_type, cached.url, name)
         if cached is not None and not self.refresh and cached.is_fresh(self._clock()):
             self._emit("cached", f"{name}: page from cache (fresh)", clean)
+            self._served[clean] = body_digest(cached.body)
             return parse_project_page(cached.body, cached.content_type, cached.url, name)
         headers = {"Accept": ACCEPT}
         if cached is not None and cached.etag:
@@ -341,6 +356,7 @@ class IndexClient:
         if response.status_code == 304 and cached is not None:
             self._emit("cached", "not modified", clean)
             self._store_page(cached, response, request_time, response_time, not_modified=True)
+            self._served[clean] = body_digest(cached.body)
             handed_out = self._stale.pop(clean, None)
             if handed_out is not None and handed_out[0] == cached.body:
                 return handed_out[1]
@@ -353,6 +369,7 @@ class IndexClient:
             self._store_page(
                 CachedPage(clean, JSON_CONTENT_TYPE, empty), response, request_time, response_time
             )
+            self._served[clean] = body_digest(empty)
             return ProjectPage(canonicalize_name(name), clean, ())
         self._check_status(response, clean)
         final_url = strip_credentials(str(response.url))
@@ -365,6 +382,7 @@ class IndexClient:
             request_time,
             response_time,
         )
+        self._served[clean] = body_digest(response.content)
         self._emit("done", f"{name}: {len(page.links)} files", clean)
         return page
 

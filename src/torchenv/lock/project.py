@@ -61,6 +61,9 @@ class ProjectInputs(Record):
     groups: Mapping[str, tuple[str, ...]] = _NO_GROUPS
     settings: LockSettings = LockSettings()
     requires_python: Optional[str] = None
+    # (absolute path, sha256 hex) of every file read, includes too, as read: what a
+    # lock manifest checks to know the project is unchanged (torchenv.lock.manifest).
+    sources: tuple[tuple[str, str], ...] = ()
 
     def requirements(self, groups: Sequence[str] = ()) -> tuple[str, ...]:
         """Dependencies plus the named groups/extras, each requirement once."""
@@ -213,16 +216,31 @@ def parse_requirements_in(
 
 
 def load_project(path: str) -> ProjectInputs:
-    """Read ``pyproject.toml`` (or a directory holding one) or a requirements file."""
+    """Read ``pyproject.toml`` (or a directory holding one) or a requirements file.
+
+    ``sources`` of the result names every file read with the digest of the very bytes
+    parsed, so a file edited during a lock cannot pass for the one that was locked.
+    """
+    import hashlib
+    import os
+
+    sources: list[tuple[str, str]] = []
+
+    def read(name: str) -> str:
+        data = Path(name).read_bytes()
+        sources.append((os.path.abspath(name), hashlib.sha256(data).hexdigest()))
+        # Universal newlines, as read_text gives them.
+        return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
     file = Path(path)
     if file.is_dir():
         file = file / "pyproject.toml"
     try:
-        text = file.read_text(encoding="utf-8")
+        text = read(str(file))
     except OSError as error:
         raise InputError(str(file), f"cannot read: {error.strerror or error}") from None
     if file.suffix == ".toml":
-        return parse_pyproject(text, str(file))
-    return parse_requirements_in(
-        text, str(file), lambda name: Path(name).read_text(encoding="utf-8")
-    )
+        project = parse_pyproject(text, str(file))
+    else:
+        project = parse_requirements_in(text, str(file), read)
+    return project._replace(sources=tuple(sources))
