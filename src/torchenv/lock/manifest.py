@@ -304,10 +304,21 @@ def load_manifest(path: Path) -> Optional[LockManifest]:
 
 
 def save_manifest(path: Path, manifest: LockManifest) -> None:
-    """Write atomically (readers see the old manifest or the new one)."""
-    from torchenv._atomic import write_text_atomic
+    """Write atomically (readers see the old manifest or the new one), without fsync.
 
-    write_text_atomic(path, manifest_to_json(manifest))
+    Like the cache's other entries it is only a copy: after a crash it may read as
+    empty or cut short, which :func:`manifest_from_json` refuses (a miss), so the
+    disk wait of an fsync buys nothing.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(manifest_to_json(manifest), encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
 
 
 def discard_manifest(path: Path) -> None:
