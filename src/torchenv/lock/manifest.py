@@ -8,7 +8,7 @@ decides a lock, and how the manifest pins it:
 
 - **the invocation key** (:func:`invocation_key`): the torchenv version and a stamp
   of the code that resolves (path, size and modification time of every file of
-  torchenv, packaging and resolvelib, so an edited or upgraded package counts as a
+  torchenv, packaging, resolvelib and tomli, so an edited or upgraded package counts as a
   different program), the running Python (its X.Y is the default Python to lock;
   tomllib is its own), the catalog files, the working directory, the lock arguments
   (paths as typed: the lock header repeats them), and what a lock reads from the
@@ -73,8 +73,9 @@ __all__ = [
 
 MANIFEST_LAYOUT = "lock-v1"
 _FORMAT = 1
-# Packages whose code decides a lock's content besides torchenv itself.
-_RESOLVING_PACKAGES = ("packaging", "resolvelib")
+# Packages whose code decides a lock's content besides torchenv itself (tomli reads
+# pyproject.toml before Python 3.11; absent elsewhere, which the stamp records too).
+_RESOLVING_PACKAGES = ("packaging", "resolvelib", "tomli")
 
 
 class LockedFile(Record):
@@ -123,7 +124,7 @@ def _tree_stamp(folder: str, digest: hashlib._Hash) -> None:
 
 
 def code_stamp() -> str:
-    """A digest of the code that decides a lock: torchenv, packaging, resolvelib.
+    """A digest of the code that decides a lock: torchenv, packaging, resolvelib, tomli.
 
     File sizes and modification times, not contents: an installed release never
     changes, and an edited source tree (an editable install) changes them. Costs a
