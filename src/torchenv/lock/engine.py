@@ -30,7 +30,7 @@ from torchenv.family import TORCH_FAMILY
 from torchenv.lock.freshness import input_hash
 from torchenv.lock.project import ProjectInputs
 from torchenv.lock.pylock import build_lock, lock_filename
-from torchenv.resolve.resolver import ResolvedTarget, resolve_target
+from torchenv.resolve.resolver import ResolvedTarget, prefetch_like, resolve_target
 from torchenv.resolve.source import CandidateSource, SharedSource
 from torchenv.targets import Target, parse_target
 
@@ -224,13 +224,21 @@ def lock_all(
         results: dict[str, list[ResolvedTarget]] = {}
         errors: list[str] = []
         failure: Optional[Exception] = None
-        for job in jobs:
+        for position, job in enumerate(jobs):
             try:
-                results.setdefault(job[0], []).append(run(job))
+                resolved = run(job)
             except ResolutionError as error:
                 errors.append(str(error))
+                continue
             except TorchenvError as error:  # e.g. a file a stale page still lists
                 failure = failure or error
+                continue
+            results.setdefault(job[0], []).append(resolved)
+            if position == 0:
+                # The other targets will mostly pin the same versions: fetch their
+                # platform's METADATA for those now, all at once, not one per step.
+                for variant, target, python in jobs[1:]:
+                    prefetch_like(resolved, target, python, variant, shared, request.family)
         return results, errors, failure
 
     try:

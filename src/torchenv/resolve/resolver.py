@@ -15,7 +15,7 @@ from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from torchenv._record import Record
 from torchenv.errors import ResolutionError
 from torchenv.family import TORCH_FAMILY
-from torchenv.resolve.evaluate import LinkEvaluator
+from torchenv.resolve.evaluate import FileVerdict, LinkEvaluator
 from torchenv.resolve.provider import PYTHON, Candidate, Dependency, TargetProvider
 from torchenv.resolve.source import CandidateSource
 from torchenv.targets import Target, marker_environment, supported_tags
@@ -144,6 +144,57 @@ def resolve_target(
             if child_name != PYTHON and child_name != parent:
                 edges.add((parent, child_name))
     return ResolvedTarget(target, python, variant, packages, tuple(sorted(edges)))
+
+
+def prefetch_like(
+    previous: ResolvedTarget,
+    target: Target,
+    python: str,
+    variant: str,
+    source: CandidateSource,
+    family: frozenset[str] = TORCH_FAMILY,
+) -> int:
+    """Start fetching, for ``target``, the METADATA of the files a resolution like
+    ``previous`` will pin: the same versions, this target's best file of each.
+
+    Targets are resolved one after another and each asks for a handful of platform
+    specific METADATA files (torch, torchvision, numpy... for win_amd64) one at a time;
+    fetching them all at once while the previous target finishes hides that latency.
+    Only a guess: resolution still fetches whatever it really needs. Returns how many
+    files were asked for.
+    """
+    prefetch = getattr(source, "prefetch_metadata", None)
+    if prefetch is None:
+        return 0
+    environment = marker_environment(target, python)
+    tags = supported_tags(target, python)
+    full_version = environment["python_full_version"]
+    evaluators = {
+        True: LinkEvaluator(str(target.platform), tags, full_version, variant),
+        False: LinkEvaluator(str(target.platform), tags, full_version),
+    }
+    links = []
+    for package in previous.packages:
+        if package.link is None or not package.index_url:
+            continue
+        evaluator = evaluators[package.name in family]
+        page = source.project_page(package.index_url, package.name)
+        best = None
+        for link in page.links:
+            if not evaluator.may_fit(link.filename):
+                continue
+            verdict = evaluator.judge(package.name, link)
+            # Public versions: macOS torch wheels carry no +cpu label where Linux ones do.
+            if not isinstance(verdict, FileVerdict) or (
+                verdict.version.public != package.version.public
+            ):
+                continue
+            if best is None or verdict.tag_rank < best.tag_rank:
+                best = verdict
+        if best is not None and best.link.url != package.link.url:
+            links.append(best.link)
+    prefetch(links)
+    return len(links)
 
 
 def _explain(
