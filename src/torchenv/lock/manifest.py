@@ -73,9 +73,10 @@ __all__ = [
 
 MANIFEST_LAYOUT = "lock-v1"
 _FORMAT = 1
-# Packages whose code decides a lock's content besides torchenv itself (tomli reads
-# pyproject.toml before Python 3.11; absent elsewhere, which the stamp records too).
-_RESOLVING_PACKAGES = ("packaging", "resolvelib", "tomli")
+# Packages whose code decides a lock's bytes besides torchenv itself (tomli reads
+# pyproject.toml before Python 3.11, absent elsewhere, which the stamp records too;
+# tomli_w writes the lock file).
+_RESOLVING_PACKAGES = ("packaging", "resolvelib", "tomli", "tomli_w")
 
 
 class LockedFile(Record):
@@ -311,15 +312,9 @@ def save_manifest(path: Path, manifest: LockManifest) -> None:
     empty or cut short, which :func:`manifest_from_json` refuses (a miss), so the
     disk wait of an fsync buys nothing.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_text(manifest_to_json(manifest), encoding="utf-8")
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
+    from torchenv._atomic import write_bytes_atomic
+
+    write_bytes_atomic(path, manifest_to_json(manifest).encode("utf-8"), durable=False)
 
 
 def discard_manifest(path: Path) -> None:
