@@ -177,3 +177,16 @@ def test_importing_record_does_not_import_typing() -> None:
     code = "import sys, torchenv._record; print('typing' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_a_value_with_a_permissive_eq_is_not_taken_for_a_missing_field() -> None:
+    from unittest import mock
+
+    class Pair(Record):
+        a: Any
+        b: Any = None
+
+    assert Pair(a=mock.ANY).a is mock.ANY
+    assert Pair(mock.ANY, b=1) == (mock.ANY, 1)
+    with pytest.raises(TypeError, match="missing required argument: 'a'"):
+        Pair(b=mock.ANY)

@@ -106,9 +106,10 @@ else:
                 extra = next(name for name in kwargs if name not in cls._template)
                 raise TypeError(f"{cls.__name__}() got an unexpected keyword argument {extra!r}")
             values = tuple(merged.values())
-            if _MISSING in values:
-                missing = fields[values.index(_MISSING)]
-                raise TypeError(f"{cls.__name__}() missing required argument: {missing!r}")
+            for field, value in zip(fields, values):
+                # By identity: a value with a permissive __eq__ (mock.ANY) is not missing.
+                if value is _MISSING:
+                    raise TypeError(f"{cls.__name__}() missing required argument: {field!r}")
             return tuple.__new__(cls, values)
 
         @classmethod

@@ -96,9 +96,10 @@ def _parse_plain(command: str, arguments: list[str]) -> Any:
 # Commands that finish in milliseconds and allocate little: the cyclic garbage collector
 # only costs them time (its passes during start-up imports were ~3 ms of a `check`).
 _NO_GC_COMMANDS = frozenset({"detect", "resolve", "check"})
-# Commands that leave no temporary files, subprocesses or running threads once their
-# run() returns (lock closes its fetch pool first): the interpreter's teardown only
-# costs them time (~6 ms of a check, 30-45 ms of a lock with packaging and httpx loaded).
+# Commands that leave no temporary files, subprocesses or non-daemon threads once their
+# run() returns (lock closes its fetch pool first; a detect probe abandoned at its
+# deadline is a daemon thread, which a normal exit does not wait for either): the
+# interpreter's teardown only costs them time (~6 ms of a check, 30-45 ms of a lock).
 _FAST_EXIT_COMMANDS = frozenset({"detect", "resolve", "check", "lock"})
 
 
@@ -138,7 +139,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
 def _observed() -> bool:
     """A profiler or coverage tracer is attached: it writes its data at normal exit."""
-    return sys.getprofile() is not None or sys.gettrace() is not None
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        return True
+    # Python 3.12+: coverage (COVERAGE_CORE=sysmon) and profilers use sys.monitoring.
+    monitoring = getattr(sys, "monitoring", None)
+    return monitoring is not None and any(
+        monitoring.get_tool(tool) is not None for tool in range(6)
+    )
 
 
 def _exit_without_teardown(code: int) -> NoReturn:

@@ -26,7 +26,14 @@ from packaging.version import Version
 from torchenv._record import Record
 from torchenv.index.models import Link
 
-__all__ = ["FileVerdict", "LinkEvaluator", "Rejection", "variant_label"]
+__all__ = [
+    "FileVerdict",
+    "LinkEvaluator",
+    "Rejection",
+    "canonical_name",
+    "specifier_set",
+    "variant_label",
+]
 
 _VARIANT_LABEL = re.compile(r"^(cpu|cu\d+|rocm\d+(\.\d+)*|xpu)$")
 
@@ -43,8 +50,9 @@ def variant_label(version: Version) -> Optional[str]:
 # Every target's evaluator parses the same file names and Requires-Python strings, and
 # compares the same project names: parse each once per process.
 _parse_wheel_filename = functools.lru_cache(maxsize=65536)(parse_wheel_filename)
-_canonical_name = functools.lru_cache(maxsize=4096)(canonicalize_name)
-_specifier_set = functools.lru_cache(maxsize=4096)(SpecifierSet)
+# Shared with the provider: one cache each per process.
+canonical_name = functools.lru_cache(maxsize=4096)(canonicalize_name)
+specifier_set = functools.lru_cache(maxsize=4096)(SpecifierSet)
 
 
 class FileVerdict(Record):
@@ -118,7 +126,7 @@ class LinkEvaluator:
             wheel_name, version, _build, tags = _parse_wheel_filename(filename)
         except InvalidWheelFilename as error:
             return Rejection("bad-file-name", str(error))
-        if wheel_name != _canonical_name(name):
+        if wheel_name != canonical_name(name):
             return Rejection("other-project", (wheel_name, name))
         rank = self._tag_ranks.get(tags)
         if rank is None:
@@ -142,7 +150,7 @@ class LinkEvaluator:
 
     def _check_python(self, requires_python: str) -> Optional[Rejection]:
         try:
-            spec = _specifier_set(requires_python)
+            spec = specifier_set(requires_python)
         except InvalidSpecifier:
             return Rejection("bad-requires-python", requires_python)
         if not spec.contains(self._python, prereleases=True):

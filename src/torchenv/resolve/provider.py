@@ -14,7 +14,6 @@ as data and worded only when a conflict report reads them (:meth:`TargetProvider
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Callable, Optional, Union
 
@@ -26,7 +25,17 @@ from resolvelib.providers import AbstractProvider
 
 from torchenv._record import Record
 from torchenv.index.models import Link
-from torchenv.resolve.evaluate import FileVerdict, LinkEvaluator, Rejection
+from torchenv.resolve.evaluate import (
+    FileVerdict,
+    LinkEvaluator,
+    Rejection,
+)
+from torchenv.resolve.evaluate import (
+    canonical_name as _canonical_name,
+)
+from torchenv.resolve.evaluate import (
+    specifier_set as _specifier_set,
+)
 from torchenv.resolve.metadata import ExtraLine, dependency_lines, requirement_line
 from torchenv.resolve.source import CandidateSource
 from torchenv.urls import redact_url
@@ -35,8 +44,6 @@ __all__ = ["PYTHON", "Candidate", "Dependency", "TargetProvider"]
 
 PYTHON = "<python>"
 _PYTHON_NAME = canonicalize_name(PYTHON)
-
-_specifier_set = functools.lru_cache(maxsize=4096)(SpecifierSet)
 
 
 class Dependency(Record):
@@ -362,6 +369,3 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
                 for extra in ("", *sorted(extras))
             )
         return verdict
-
-
-_canonical_name = functools.lru_cache(maxsize=4096)(canonicalize_name)
