@@ -5,18 +5,37 @@ CA certificates cost tens of milliseconds that a run served from the cache shoul
 pay. TLS settings are built on the first ``https://`` request, not before: httpx's
 default transport loads the certificate bundle when it is constructed, even for a
 client that only ever talks to a plain-HTTP mirror.
+
+Proxies: httpx applies ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY``/``NO_PROXY`` only
+to a client built without a ``transport=``. When one of those variables is set the
+client is built that way (httpx mounts the proxies and honours ``NO_PROXY``), at the
+price of loading the CA bundle up front; otherwise the lazy per-scheme transport is used.
 """
 
 from __future__ import annotations
 
+import os
 import threading
+from collections.abc import Mapping
 from typing import Optional
 
 import httpx
 
-__all__ = ["USER_AGENT", "make_http_client"]
+__all__ = ["PROXY_VARIABLES", "USER_AGENT", "make_http_client", "proxy_configured"]
 
 USER_AGENT = "torchenv (index client)"
+# The proxy variables httpx reads (any case); NO_PROXY alone routes nothing anywhere.
+PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
+
+
+def proxy_configured(environ: Optional[Mapping[str, str]] = None) -> bool:
+    """True when a proxy variable httpx honours is set to a non-empty value.
+
+    Only the keys are looked at (no ``urllib.request`` import): the decision is merely
+    whether to leave proxy handling, ``NO_PROXY`` included, to httpx.
+    """
+    env = os.environ if environ is None else environ
+    return any(value and key.lower() in PROXY_VARIABLES for key, value in env.items())
 
 
 class _PerSchemeTransport(httpx.BaseTransport):
@@ -52,10 +71,16 @@ class _PerSchemeTransport(httpx.BaseTransport):
 def make_http_client(
     transport: Optional[httpx.BaseTransport], timeout: float, max_workers: int
 ) -> httpx.Client:
-    """A thread-safe client; ``transport`` (tests) replaces the per-scheme default."""
+    """A thread-safe client; ``transport`` (tests) replaces the per-scheme default.
+
+    With a proxy variable set and no ``transport`` given, httpx builds its own
+    transports so that it can mount the proxies from the environment.
+    """
     limits = httpx.Limits(max_connections=max_workers, max_keepalive_connections=max_workers)
+    if transport is None and not proxy_configured():
+        transport = _PerSchemeTransport(limits)
     return httpx.Client(
-        transport=transport if transport is not None else _PerSchemeTransport(limits),
+        transport=transport,
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
         trust_env=True,
