@@ -160,7 +160,12 @@ class IndexCache:
             return None
         return body_digest(cached.body)
 
-    def store_page(self, page: CachedPage) -> None:
+    def store_page(self, page: CachedPage, key: Optional[str] = None) -> None:
+        """Write ``page`` under ``key``, the URL it is asked for by (``page.url`` if None).
+
+        After a redirect the two differ: the page is looked up by the URL requested and
+        its relative links resolve against ``page.url``, where it was found.
+        """
         header = {
             "url": strip_credentials(page.url),
             "content_type": page.content_type,
@@ -173,7 +178,7 @@ class IndexCache:
             "size": len(page.body),
         }
         data = json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + page.body
-        _replace_file(self.page_path(page.url), data)
+        _replace_file(self.page_path(page.url if key is None else key), data)
 
     # -- metadata ------------------------------------------------------------
     def metadata_path(self, key: str) -> Path:

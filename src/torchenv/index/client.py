@@ -355,7 +355,9 @@ class IndexClient:
         response_time = self._clock()
         if response.status_code == 304 and cached is not None:
             self._emit("cached", "not modified", clean)
-            self._store_page(cached, response, request_time, response_time, not_modified=True)
+            self._store_page(
+                clean, cached, response, request_time, response_time, not_modified=True
+            )
             self._served[clean] = body_digest(cached.body)
             handed_out = self._stale.pop(clean, None)
             if handed_out is not None and handed_out[0] == cached.body:
@@ -367,7 +369,11 @@ class IndexClient:
             self._emit("done", f"{name}: not on this index (HTTP {response.status_code})", clean)
             empty = b'{"meta": {"api-version": "1.0"}, "files": []}'
             self._store_page(
-                CachedPage(clean, JSON_CONTENT_TYPE, empty), response, request_time, response_time
+                clean,
+                CachedPage(clean, JSON_CONTENT_TYPE, empty),
+                response,
+                request_time,
+                response_time,
             )
             self._served[clean] = body_digest(empty)
             return ProjectPage(canonicalize_name(name), clean, ())
@@ -376,7 +382,10 @@ class IndexClient:
         content_type = response.headers.get("content-type", "text/html")
         # Parse before caching: a truncated or garbage body must not poison the cache.
         page = parse_project_page(response.content, content_type, final_url, name)
+        # Kept under the URL asked for (the next run looks it up by that), recording
+        # the URL after redirects, which its relative links resolve against.
         self._store_page(
+            clean,
             CachedPage(final_url, content_type, response.content),
             response,
             request_time,
@@ -388,13 +397,14 @@ class IndexClient:
 
     def _store_page(
         self,
+        cache_key: str,
         page: CachedPage,
         response: httpx.Response,
         request_time: float,
         response_time: float,
         not_modified: bool = False,
     ) -> None:
-        """Cache ``page`` with the validators and freshness ``response`` gives it.
+        """Cache ``page`` under ``cache_key`` with the validators and freshness of ``response``.
 
         A 304 renews the stored copy (RFC 9111 §4.3.4): its headers replace the old
         ones, and validators it leaves out are kept.
@@ -426,7 +436,8 @@ class IndexClient:
                 expires=headers.get("expires"),
                 stored_at=response_time,
                 fresh_until=fresh_until(headers, request_time, response_time),
-            )
+            ),
+            key=cache_key,
         )
 
     def prefetch_pages(self, requests: Iterable[tuple[str, str]]) -> list[ProjectPage]:
