@@ -5,9 +5,12 @@ from __future__ import annotations
 import email.utils
 from pathlib import Path
 
+import httpx
 import pytest
 
+from torchenv.errors import IndexError_
 from torchenv.index.cache import CachedPage, IndexCache
+from torchenv.index.client import IndexClient
 from torchenv.index.freshness import (
     HEURISTIC_CAP,
     corrected_initial_age,
@@ -31,8 +34,9 @@ def test_cache_control_directives() -> None:
         "max-age": "60",
         "no-cache": "set-cookie, x",
     }
-    # The first occurrence of a directive wins (RFC 9111 §4.2.1 allows it).
-    assert parse_cache_control("max-age=10, max-age=99")["max-age"] == "10"
+    # A directive given twice contradicts itself: its argument becomes unusable.
+    assert parse_cache_control("max-age=10, max-age=99")["max-age"] == ""
+    assert parse_cache_control("no-cache, public, NO-CACHE") == {"no-cache": "", "public": None}
     assert parse_cache_control(None) == {} == parse_cache_control("")
     assert parse_cache_control(" , ,") == {}
 
@@ -55,6 +59,12 @@ def test_http_dates_in_all_three_formats() -> None:
         ({"cache-control": "no-store"}, 0.0),
         ({"cache-control": "max-age=soon"}, 0.0),  # unreadable: stale
         ({"cache-control": "max-age=-5"}, 0.0),
+        ({"cache-control": "max-age=\u00b2"}, 0.0),  # "²".isdigit() is True; int() refuses
+        ({"cache-control": "max-age=\u0661\u0662"}, 0.0),  # Arabic-Indic digits
+        # Given twice (RFC 9111 §4.2.1): stale rather than guess which one is meant.
+        ({"cache-control": "max-age=600, max-age=60"}, 0.0),
+        ({"cache-control": "max-age=600, public, max-age=600"}, 0.0),
+        ({"cache-control": "public, max-age=600, no-store, no-store"}, 0.0),
         # max-age wins over Expires
         ({"cache-control": "max-age=5", "expires": http_date(NOW + 900)}, 5.0),
         # s-maxage is for shared caches; this one is private
@@ -97,6 +107,7 @@ def test_age_and_transit_time_are_already_spent() -> None:
     assert fresh_until(behind, NOW, NOW) == NOW + 350
     # An unreadable Age is ignored.
     assert corrected_initial_age({"age": "old"}, NOW, NOW) == 0.0
+    assert corrected_initial_age({"age": "\u00b2"}, NOW, NOW) == 0.0
 
 
 def test_stale_responses_expire_on_arrival() -> None:
@@ -139,3 +150,24 @@ def test_pages_cached_before_freshness_was_recorded_are_stale(tmp_path: Path) ->
     loaded = cache.load_page("https://pypi.org/simple/demo/")
     assert loaded is not None and loaded.body == b"<html></html>"
     assert not loaded.is_fresh(NOW)
+
+
+def test_non_ascii_digits_from_a_server_are_unreadable_not_a_crash(tmp_path: Path) -> None:
+    # Header bytes outside ASCII decode as Latin-1, so b"\xb2" arrives as "²", which
+    # str.isdigit() accepts and int() refuses.
+    body = b'<a href="demo_pkg-1.0-py3-none-any.whl#sha256=' + b"0" * 64 + b'">x</a>'
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        headers = [(b"Content-Type", b"text/html"), (b"Cache-Control", b"max-age=\xb2")]
+        headers += [(b"Age", b"\xb2"), (b"ETag", b'"v1"')]
+        if request.url.path.endswith(".whl"):
+            headers = [(b"Content-Length", b"\xb2")]
+            return httpx.Response(200, headers=headers, stream=httpx.ByteStream(b"wheel"))
+        return httpx.Response(200, headers=headers, content=body)
+
+    with IndexClient(cache_dir=tmp_path, transport=httpx.MockTransport(handler)) as client:
+        page = client.project_page("https://index.example/simple", "demo-pkg")
+        cached = client.cache.load_page("https://index.example/simple/demo-pkg/")
+        assert cached is not None and cached.fresh_until == cached.stored_at  # stale
+        with pytest.raises(IndexError_, match="sha256 mismatch"):
+            client.download(page.links[0], tmp_path / "out")

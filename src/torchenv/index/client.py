@@ -554,7 +554,7 @@ class IndexClient:
                 self._check_status(response, url)
                 body = response.read()
                 total = response.headers.get("content-range", "").rsplit("/", 1)[-1]
-                return body, int(total) if total.isdigit() else -1
+                return body, int(total) if total.isascii() and total.isdigit() else -1
 
         self._emit("fetch", f"{link.filename}: METADATA by range requests", url)
         first = self._retrying(url, lambda: get_range(f"-{TAIL_BYTES}"))
@@ -643,7 +643,7 @@ class IndexClient:
         ) as response:
             self._check_status(response, link.url)
             length = response.headers.get("content-length", "")
-            total = int(length) if length.isdigit() else link.size
+            total = int(length) if length.isascii() and length.isdigit() else link.size
             current = 0
             with open(tmp_name, "wb") as sink:
                 for chunk in response.iter_raw(_CHUNK):

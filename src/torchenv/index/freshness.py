@@ -7,7 +7,9 @@ so that a later run decides with one comparison, without parsing dates.
 - Explicit freshness wins: ``Cache-Control: max-age`` (pypi.org sends ``max-age=600``),
   else ``Expires`` minus ``Date``.
 - ``no-cache`` and ``no-store`` mean "ask every time"; an unreadable ``max-age`` or
-  ``Expires`` (``Expires: 0`` included) means already stale, as RFC 9111 requires.
+  ``Expires`` (``Expires: 0`` included) means already stale, as RFC 9111 requires, and
+  so does a ``max-age`` given twice (§4.2.1 allows "first wins" or "stale"; stale is
+  the safe reading of a response that contradicts itself).
 - Without explicit freshness, a page with ``Last-Modified`` gets the customary heuristic
   (§4.2.2) of 10 % of its age when served, capped at :data:`HEURISTIC_CAP` (pypi.org's
   own ``max-age``), so a server that says nothing is never trusted longer than PyPI
@@ -40,11 +42,12 @@ HEURISTIC_CAP = 600.0
 
 
 def parse_cache_control(value: Optional[str]) -> dict[str, Optional[str]]:
-    """Directives of a ``Cache-Control`` value, lower-cased; the first occurrence wins.
+    """Directives of a ``Cache-Control`` value, lower-cased.
 
     ``"max-age=600, public"`` -> ``{"max-age": "600", "public": None}``. Quoted
     arguments lose their quotes; commas inside quotes (``no-cache="a, b"``) are kept
-    together.
+    together. A directive given more than once gets the argument ``""``, which no
+    numeric directive accepts: ``max-age=10, max-age=99`` makes the response stale.
     """
     directives: dict[str, Optional[str]] = {}
     if not value:
@@ -64,7 +67,10 @@ def parse_cache_control(value: Optional[str]) -> dict[str, Optional[str]]:
     for part in parts:
         name, sep, argument = part.strip().partition("=")
         name = name.strip().lower()
-        if not name or name in directives:
+        if not name:
+            continue
+        if name in directives:
+            directives[name] = ""  # contradicts itself: unusable (RFC 9111 §4.2.1)
             continue
         directives[name] = argument.strip().strip('"') if sep else None
     return directives
@@ -90,7 +96,8 @@ def parse_http_date(value: Optional[str]) -> Optional[float]:
 
 
 def _seconds(argument: Optional[str]) -> Optional[int]:
-    if argument is None or not argument.isdigit():
+    # isascii(): str.isdigit() also accepts digits such as "²" that int() refuses.
+    if argument is None or not (argument.isascii() and argument.isdigit()):
         return None
     return int(argument)
 
