@@ -177,6 +177,23 @@ def test_no_store_pages_stay_off_disk(server: IndexServer, tmp_path: Path, clock
         read(server, tmp_path, clock, offline=True)
 
 
+def test_no_store_removes_the_copy_stored_before(
+    server: IndexServer, tmp_path: Path, clock: Clock
+) -> None:
+    server.headers = {"Cache-Control": "max-age=600"}
+    read(server, tmp_path, clock)
+    server.headers = {"Cache-Control": "no-store"}
+    server.validators = False  # a whole page (200), not a 304 renewing the old headers
+    read(server, tmp_path, clock, refresh=True)  # asks again: the answer is no-store
+    assert server.count(PAGE) == 2
+    clock.now += 1  # the old copy would still be fresh for 599 s
+    assert "demo-pkg: page from cache (fresh)" not in read(server, tmp_path, clock)
+    assert server.count(PAGE) == 3
+    assert list((tmp_path / "cache" / "index-v1" / "pages").iterdir()) == []
+    with pytest.raises(OfflineCacheMiss):
+        read(server, tmp_path, clock, offline=True)
+
+
 def test_server_without_validators_sends_the_page_again(
     server: IndexServer, tmp_path: Path, clock: Clock
 ) -> None:

@@ -180,6 +180,11 @@ class IndexCache:
         data = json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + page.body
         _replace_file(self.page_path(page.url if key is None else key), data)
 
+    def forget_page(self, url: str) -> None:
+        """Remove the cached copy of ``url``, if any (the server asked not to keep it)."""
+        with contextlib.suppress(OSError):
+            self.page_path(url).unlink()
+
     # -- metadata ------------------------------------------------------------
     def metadata_path(self, key: str) -> Path:
         return self.root / "metadata" / key

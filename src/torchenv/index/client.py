@@ -424,6 +424,9 @@ class IndexClient:
                     received[key] = value
         headers = {key: value for key, value in received.items() if value is not None}
         if not is_storable(headers):
+            # An older copy must not outlive the answer that forbids keeping it: it
+            # would be served as fresh (or offline) in place of what the server sent.
+            self.cache.forget_page(cache_key)
             return
         self.cache.store_page(
             CachedPage(
