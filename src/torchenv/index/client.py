@@ -14,9 +14,11 @@
   is reported as a ``warning`` progress event. Hash-checked whenever a hash is known.
 - Robustness: timeouts, connection failures and 5xx are retried with exponential
   backoff; 4xx are not. Errors name the URL with credentials redacted.
-- Credentials: ``https://user:token@host/simple`` works (and ``~/.netrc`` through
-  httpx's ``trust_env``); links and pages never carry them: the client remembers the
-  credentials per host and sends them again for files on that host.
+- Credentials: ``https://user:token@host/simple`` works; links and pages never carry
+  them: the client remembers the credentials per host and sends them again for files
+  on that host. Hosts without credentials in the URL get those of the netrc file
+  (``$NETRC``, else ``~/.netrc`` or ``~/_netrc``) when it has an entry for them: httpx
+  reads netrc only through an explicit ``httpx.NetRCAuth``, not through ``trust_env``.
 - Start-up: httpx is imported and its client built only when a request is needed, and
   TLS settings (CA certificates) are loaded only for the first ``https://`` request, so
   a run served from fresh cache entries, or from a plain ``http://`` mirror, pays
@@ -107,6 +109,21 @@ def _metadata_from_zip(path: Path, filename: str) -> bytes:
         raise IndexError_(f"{filename}: not a readable wheel ({exc})") from None
 
 
+def _netrc_path(environ: Mapping[str, str]) -> Optional[Path]:
+    """``$NETRC`` if set, else ``~/.netrc`` or ``~/_netrc`` if one exists (as curl and pip)."""
+    configured = environ.get("NETRC")
+    if configured:
+        return Path(configured).expanduser()
+    try:
+        home = Path.home()
+    except (RuntimeError, KeyError):  # no home directory to look in
+        return None
+    for name in (".netrc", "_netrc"):
+        if (home / name).is_file():
+            return home / name
+    return None
+
+
 class IndexClient:
     """Fetch pages, metadata and files from simple-repository indexes.
 
@@ -142,6 +159,10 @@ class IndexClient:
         self._clock = clock
         self._progress = progress
         self._auth: dict[str, httpx.BasicAuth] = {}
+        self._environ = environ
+        self._netrc: Optional[httpx.Auth] = None
+        self._netrc_loaded = False
+        self._netrc_lock = threading.Lock()
         # Pages read in this process: one revalidation per page per run is enough.
         self._pages: dict[str, ProjectPage] = {}
         # Stale cached pages handed out by stale_page(), kept so that a 304 returns the
@@ -201,9 +222,33 @@ class IndexClient:
             )
         return strip_credentials(url)
 
-    def _auth_for(self, url: str) -> Optional[httpx.BasicAuth]:
+    def _auth_for(self, url: str) -> Optional[httpx.Auth]:
+        """Credentials given in an index URL for this host, else the netrc file's."""
         parts = urlsplit(url)
-        return self._auth.get(f"{parts.scheme}://{parts.hostname}:{parts.port}")
+        given = self._auth.get(f"{parts.scheme}://{parts.hostname}:{parts.port}")
+        return given if given is not None else self._netrc_auth()
+
+    def _netrc_auth(self) -> Optional[httpx.Auth]:
+        """``httpx.NetRCAuth`` over the user's netrc file, read once; None without one.
+
+        It adds credentials only for hosts the file has an entry (or a ``default``) for.
+        A missing, unreadable or malformed file is no error: requests go without
+        credentials and a server that wants some answers 401, which names the cure.
+        """
+        with self._netrc_lock:
+            if not self._netrc_loaded:
+                self._netrc_loaded = True
+                path = _netrc_path(os.environ if self._environ is None else self._environ)
+                if path is not None:
+                    import netrc
+
+                    import httpx
+
+                    try:
+                        self._netrc = httpx.NetRCAuth(str(path))
+                    except (OSError, ValueError, netrc.NetrcParseError):
+                        self._netrc = None
+            return self._netrc
 
     def _retrying(self, url: str, attempt: Callable[[], _T]) -> _T:
         """Run ``attempt``; retry transient failures with exponential backoff."""
