@@ -64,7 +64,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 from urllib.parse import quote, unquote, urlsplit
 
-__all__ = ["IndexServer", "build_index"]
+__all__ = ["IndexServer", "build_index", "small_torch_index"]
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "text/html"
@@ -447,3 +447,28 @@ def _html_page(project: str, entries: list[dict[str, Any]], pytorch_shape: bool)
     if pytorch_shape:
         lines.append(f"<!--TIMESTAMP {int(time.time())}-->")
     return "\n".join(lines) + "\n"
+
+
+def small_torch_index(folder: Path) -> Path:
+    """An index root at ``folder/root``: torch 2.7.0 cpu wheels for linux-x86_64,
+    linux-aarch64, windows-x86_64 (``+cpu``) and macOS arm64, needing ``tinydep``, which
+    needs ``smalldep`` (both on ``/simple``). Small real wheels from :mod:`wheelmaker`."""
+    from wheelmaker import make_wheel
+
+    wheels = folder / "wheels"
+    torch = [
+        make_wheel(
+            wheels, "torch", "2.7.0+cpu", tag=f"cp311-cp311-{platform}", requires=["tinydep"]
+        )
+        for platform in ("manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "win_amd64")
+    ]
+    torch.append(
+        make_wheel(
+            wheels, "torch", "2.7.0", tag="cp311-none-macosx_11_0_arm64", requires=["tinydep"]
+        )
+    )
+    tinydep = make_wheel(wheels, "tinydep", "1.0", requires=["smalldep"])
+    smalldep = make_wheel(wheels, "smalldep", "2.0")
+    root = folder / "root"
+    build_index(root, {"simple": [tinydep, smalldep], "whl/cpu": torch})
+    return root

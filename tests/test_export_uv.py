@@ -3,7 +3,6 @@ exported files against a loopback index (PyTorch-style /whl/<variant>/ next to /
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import http.server
@@ -12,13 +11,13 @@ import shutil
 import subprocess
 import sys
 import threading
-import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from torchenv.cli.main import main
+from wheelmaker import make_wheel
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -120,31 +119,6 @@ def test_write_refuses_inline_sources(
 # --- a loopback index and real wheels for the real uv -------------------------------
 
 
-def _wheel(folder: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> Path:
-    """A minimal valid wheel (METADATA, WHEEL, RECORD) tagged py3-none-any."""
-    dist = f"{name}-{version}"
-    path = folder / f"{dist}-py3-none-any.whl"
-    info = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}/__init__.py": f"__version__ = {version!r}\n",
-        f"{info}/METADATA": "Metadata-Version: 2.1\n"
-        f"Name: {name}\nVersion: {version}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires),
-        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: torchenv-tests\n"
-        "Root-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for arcname, content in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(content.encode()).digest()).rstrip(b"=")
-        record.append(f"{arcname},sha256={digest.decode()},{len(content.encode())}")
-    record.append(f"{info}/RECORD,,")
-    files[f"{info}/RECORD"] = "\n".join(record) + "\n"
-    folder.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w") as archive:
-        for arcname, content in files.items():
-            archive.writestr(arcname, content)
-    return path
-
-
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -168,10 +142,10 @@ def index(tmp_path: Path) -> Iterator[tuple[str, dict[str, Path]]]:
     """/simple/filelock/, /whl/cpu/<pkg>/ and /whl/cu128/<pkg>/ with wheels beside them."""
     root = tmp_path / "index"
     files = root / "files"
-    wheels = {"filelock": _wheel(files, "filelock", "3.19.1")}
+    wheels = {"filelock": make_wheel(files, "filelock", "3.19.1")}
     _page(root / "simple" / "filelock", [wheels["filelock"]], "../../files/")
     # a decoy torch on the default index: routing must never pick it
-    decoy = _wheel(files / "decoy", "torch", "2.7.1")
+    decoy = make_wheel(files / "decoy", "torch", "2.7.1")
     _page(root / "simple" / "torch", [decoy], "../../files/decoy/")
     for variant, label in (("cpu", ""), ("cu128", "+cu128")):
         for name, version in (
@@ -180,7 +154,7 @@ def index(tmp_path: Path) -> Iterator[tuple[str, dict[str, Path]]]:
             ("torchaudio", "2.7.1"),
         ):
             requires = (f"torch==2.7.1{label}",) if name != "torch" else ("filelock",)
-            wheel = _wheel(root / "whl" / variant, name, version + label, requires)
+            wheel = make_wheel(root / "whl" / variant, name, version + label, requires=requires)
             wheels[f"{name}-{variant}"] = wheel
             _page(root / "whl" / variant / name, [wheel], "../")
     handler = functools.partial(_Quiet, directory=str(root))

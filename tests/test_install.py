@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import os
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -23,32 +21,10 @@ from torchenv.lock.install_plan import (
 )
 from torchenv.lock.pylock import target_marker, write_lock
 from torchenv.targets import marker_environment, parse_target, supported_tags
+from wheelmaker import make_wheel
 
 LINUX = parse_target("linux-x86_64")
 MAC = parse_target("macos-arm64")
-
-
-def _make_wheel(folder: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> Path:
-    """A minimal valid wheel: one module, METADATA, WHEEL, RECORD."""
-    path = folder / f"{name}-{version}-py3-none-any.whl"
-    info = f"{name}-{version}.dist-info"
-    files = {
-        f"{name}.py": f"VERSION = {version!r}\n",
-        f"{info}/METADATA": "Metadata-Version: 2.1\n"
-        f"Name: {name}\nVersion: {version}\n" + "".join(f"Requires-Dist: {r}\n" for r in requires),
-        f"{info}/WHEEL": "Wheel-Version: 1.0\nGenerator: torchenv-tests\n"
-        "Root-Is-Purelib: true\nTag: py3-none-any\n",
-    }
-    record = []
-    for member, text in files.items():
-        digest = base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).rstrip(b"=")
-        record.append(f"{member},sha256={digest.decode()},{len(text.encode())}")
-    record.append(f"{info}/RECORD,,")
-    files[f"{info}/RECORD"] = "\n".join(record) + "\n"
-    with zipfile.ZipFile(path, "w") as archive:
-        for member, text in files.items():
-            archive.writestr(member, text)
-    return path
 
 
 def _document(
@@ -87,7 +63,7 @@ def test_choose_variant() -> None:
 
 
 def test_cuda_lock_refused_on_macos(tmp_path: Path) -> None:
-    wheel = _make_wheel(tmp_path, "tinya", "1.0")
+    wheel = make_wheel(tmp_path, "tinya", "1.0")
     document = _document([wheel], [target_marker(LINUX)], {})
     with pytest.raises(ResolutionError, match="cannot run on macos-arm64"):
         plan_install(
@@ -101,7 +77,7 @@ def test_cuda_lock_refused_on_macos(tmp_path: Path) -> None:
 
 
 def test_markers_pick_packages(tmp_path: Path) -> None:
-    a, b = _make_wheel(tmp_path, "tinya", "1.0"), _make_wheel(tmp_path, "tinyb", "2.0")
+    a, b = make_wheel(tmp_path, "tinya", "1.0"), make_wheel(tmp_path, "tinyb", "2.0")
     document = _document(
         [a, b], [target_marker(LINUX), target_marker(MAC)], {"tinyb": target_marker(MAC)}
     )
@@ -119,8 +95,8 @@ def test_markers_pick_packages(tmp_path: Path) -> None:
 
 def test_install_into_fresh_venv_with_hashes(tmp_path: Path, capsys: Any) -> None:
     wheels = [
-        _make_wheel(tmp_path, "tinya", "1.0", ("tinyb",)),
-        _make_wheel(tmp_path, "tinyb", "2.0"),
+        make_wheel(tmp_path, "tinya", "1.0", requires=("tinyb",)),
+        make_wheel(tmp_path, "tinyb", "2.0"),
     ]
     document = _document(wheels, [], {})
     del document["environments"]
@@ -146,7 +122,7 @@ def test_install_into_fresh_venv_with_hashes(tmp_path: Path, capsys: Any) -> Non
     assert "variant: cpu" in out and "tinya 1.0" in out
     assert main(args) == 0
     check = subprocess.run(
-        [str(python), "-c", "import tinya, tinyb; print(tinya.VERSION, tinyb.VERSION)"],
+        [str(python), "-c", "import tinya, tinyb; print(tinya.__version__, tinyb.__version__)"],
         capture_output=True,
         text=True,
         check=True,
@@ -188,7 +164,7 @@ UV = Path(sys.executable).parent / "uv"
 def test_install_with_uv_reads_the_pylock(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
 ) -> None:
-    wheels = [_make_wheel(tmp_path, "tinyc", "3.0")]
+    wheels = [make_wheel(tmp_path, "tinyc", "3.0")]
     document = _document(wheels, [], {})
     del document["environments"]
     write_lock(str(tmp_path / "pylock.cpu.toml"), document, "test")
@@ -200,7 +176,7 @@ def test_install_with_uv_reads_the_pylock(
     assert main(args) == 0
     assert "with uv" in capsys.readouterr().out
     check = subprocess.run(
-        [str(python), "-c", "import tinyc; print(tinyc.VERSION)"],
+        [str(python), "-c", "import tinyc; print(tinyc.__version__)"],
         capture_output=True,
         text=True,
         check=True,

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from indexserver import IndexServer, build_index
+from indexserver import IndexServer, build_index, small_torch_index
 from torchenv.cli.main import main
 from wheelmaker import make_wheel
 
@@ -34,22 +34,7 @@ PAGES = ("/whl/cpu/torch/", "/simple/tinydep/", "/simple/smalldep/")
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[IndexServer]:
-    wheels = tmp_path / "wheels"
-    torch = [
-        make_wheel(
-            wheels, "torch", "2.7.0+cpu", tag=f"cp311-cp311-{platform}", requires=["tinydep"]
-        )
-        for platform in ("manylinux_2_28_x86_64", "manylinux_2_28_aarch64", "win_amd64")
-    ]
-    torch.append(
-        make_wheel(
-            wheels, "torch", "2.7.0", tag="cp311-none-macosx_11_0_arm64", requires=["tinydep"]
-        )
-    )
-    tinydep = make_wheel(wheels, "tinydep", "1.0", requires=["smalldep"])
-    smalldep = make_wheel(wheels, "smalldep", "2.0")
-    build_index(tmp_path / "root", {"simple": [tinydep, smalldep], "whl/cpu": torch})
-    with IndexServer(tmp_path / "root") as running:
+    with IndexServer(small_torch_index(tmp_path)) as running:
         yield running
 
 
