@@ -64,7 +64,13 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Union
 from urllib.parse import quote, unquote, urlsplit
 
-__all__ = ["IndexServer", "build_index", "small_torch_index"]
+__all__ = [
+    "SMALL_TORCH_PYPROJECT",
+    "IndexServer",
+    "build_index",
+    "small_torch_index",
+    "small_torch_project",
+]
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "text/html"
@@ -472,3 +478,23 @@ def small_torch_index(folder: Path) -> Path:
     root = folder / "root"
     build_index(root, {"simple": [tinydep, smalldep], "whl/cpu": torch})
     return root
+
+
+SMALL_TORCH_PYPROJECT = """[project]
+name = "demo"
+version = "0"
+requires-python = ">=3.11"
+dependencies = ["torch==2.7.0", "tinydep"]
+
+[tool.torchenv]
+targets = ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"]
+python = ["3.11"]
+variants = ["cpu"]
+"""
+
+
+def small_torch_project(folder: Path) -> Path:
+    """A project folder locking what :func:`small_torch_index` serves, for four targets."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text(SMALL_TORCH_PYPROJECT)
+    return folder

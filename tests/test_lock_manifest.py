@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from indexserver import IndexServer, small_torch_index
+from indexserver import SMALL_TORCH_PYPROJECT, IndexServer, small_torch_index, small_torch_project
 from torchenv.cli import lock as lock_cli
 from torchenv.cli.main import main
 from torchenv.index.cache import IndexCache, body_digest
@@ -32,17 +32,6 @@ from torchenv.lock.manifest import (
     manifest_to_json,
 )
 
-PYPROJECT = """[project]
-name = "demo"
-version = "0"
-requires-python = ">=3.11"
-dependencies = ["torch==2.7.0", "tinydep"]
-
-[tool.torchenv]
-targets = ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"]
-python = ["3.11"]
-variants = ["cpu"]
-"""
 TINYDEP_PAGE = "/simple/tinydep/"
 
 
@@ -56,10 +45,7 @@ def server(tmp_path: Path) -> Iterator[IndexServer]:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: Any) -> Path:
     monkeypatch.setenv("TORCHENV_CACHE_DIR", str(tmp_path / "cache"))
-    folder = tmp_path / "project"
-    folder.mkdir()
-    (folder / "pyproject.toml").write_text(PYPROJECT)
-    return folder
+    return small_torch_project(tmp_path / "project")
 
 
 @pytest.fixture
@@ -96,6 +82,14 @@ def cache(tmp_path: Path) -> IndexCache:
 
 def tinydep_url(server: IndexServer) -> str:
     return f"{server.url}{TINYDEP_PAGE}"
+
+
+def rewrite_cached_tinydep(tmp_path: Path, server: IndexServer, change: Any) -> None:
+    """Store the cached tinydep page again as ``change(page)`` makes it."""
+    pages = cache(tmp_path)
+    page = pages.load_page(tinydep_url(server))
+    assert page is not None
+    pages.store_page(change(page))
 
 
 # -- taken -----------------------------------------------------------------------------
@@ -135,10 +129,7 @@ def test_offline_uses_the_manifest_whatever_the_age_of_the_pages(
     server: IndexServer, project: Path, resolutions: list[int], tmp_path: Path
 ) -> None:
     assert lock(project, server) == 0
-    pages = cache(tmp_path)
-    page = pages.load_page(tinydep_url(server))
-    assert page is not None
-    pages.store_page(page._replace(fresh_until=0.0))  # expired
+    rewrite_cached_tinydep(tmp_path, server, lambda page: page._replace(fresh_until=0.0))  # expired
     before = len(server.requests)
     assert lock(project, server, "--offline") == 0
     assert resolutions == [1]  # offline: the cached body is what would be read
@@ -186,10 +177,10 @@ def test_changed_pyproject_resolves_again(
 ) -> None:
     assert lock(project, server) == 0
     pyproject = project / "pyproject.toml"
-    pyproject.write_text(PYPROJECT + "# a comment changes no result, but the bytes\n")
+    pyproject.write_text(SMALL_TORCH_PYPROJECT + "# a comment changes no result, but the bytes\n")
     assert lock(project, server) == 0
     assert resolutions == [1, 1]
-    pyproject.write_text(PYPROJECT.replace('"macos-arm64", ', ""))
+    pyproject.write_text(SMALL_TORCH_PYPROJECT.replace('"macos-arm64", ', ""))
     capsys.readouterr()
     assert lock(project, server) == 0
     assert resolutions == [1, 1, 1]
@@ -217,10 +208,8 @@ def test_stale_page_resolves_again(
     server: IndexServer, project: Path, resolutions: list[int], tmp_path: Path
 ) -> None:
     assert lock(project, server) == 0
-    pages = cache(tmp_path)
-    page = pages.load_page(tinydep_url(server))
-    assert page is not None
-    pages.store_page(page._replace(fresh_until=page.stored_at))  # stale (RFC 9111)
+    # Stale (RFC 9111): fresh until the moment it was stored.
+    rewrite_cached_tinydep(tmp_path, server, lambda page: page._replace(fresh_until=page.stored_at))
     before = len(server.requests)
     assert lock(project, server) == 0
     assert resolutions == [1, 1]
@@ -233,10 +222,8 @@ def test_page_body_changed_in_the_cache_resolves_again(
     server: IndexServer, project: Path, resolutions: list[int], tmp_path: Path
 ) -> None:
     assert lock(project, server) == 0
-    pages = cache(tmp_path)
-    page = pages.load_page(tinydep_url(server))
-    assert page is not None
-    pages.store_page(page._replace(body=page.body + b"\n"))  # still fresh, other bytes
+    # Still fresh, other bytes.
+    rewrite_cached_tinydep(tmp_path, server, lambda page: page._replace(body=page.body + b"\n"))
     assert lock(project, server) == 0
     assert resolutions == [1, 1]
 

@@ -14,21 +14,10 @@ from typing import Any
 
 import pytest
 
-from indexserver import IndexServer, build_index, small_torch_index
+from indexserver import IndexServer, build_index, small_torch_index, small_torch_project
 from torchenv.cli.main import main
 from wheelmaker import make_wheel
 
-PYPROJECT = """[project]
-name = "demo"
-version = "0"
-requires-python = ">=3.11"
-dependencies = ["torch==2.7.0", "tinydep"]
-
-[tool.torchenv]
-targets = ["linux-x86_64", "linux-aarch64", "macos-arm64", "windows-x86_64"]
-python = ["3.11"]
-variants = ["cpu"]
-"""
 PAGES = ("/whl/cpu/torch/", "/simple/tinydep/", "/simple/smalldep/")
 
 
@@ -56,10 +45,7 @@ def lock(project: Path, server: IndexServer, *flags: str) -> int:
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: Any) -> Path:
     monkeypatch.setenv("TORCHENV_CACHE_DIR", str(tmp_path / "cache"))
-    folder = tmp_path / "project"
-    folder.mkdir()
-    (folder / "pyproject.toml").write_text(PYPROJECT)
-    return folder
+    return small_torch_project(tmp_path / "project")
 
 
 def page_requests(server: IndexServer) -> dict[str, int]:
