@@ -76,7 +76,7 @@ class _Parser:
             if text[self.pos] == "[":
                 table = self._header()
             else:
-                self._key_value(table, inline=False)
+                self._key_value(table)
             self._end_of_line()
 
     def _header(self) -> dict[str, Any]:
@@ -133,7 +133,7 @@ class _Parser:
             return child
         raise _Unsupported
 
-    def _key_value(self, table: dict[str, Any], *, inline: bool) -> None:
+    def _key_value(self, table: dict[str, Any]) -> None:
         keys = self._key()
         self._skip_spaces()
         if self.text[self.pos] != "=":
@@ -305,7 +305,7 @@ class _Parser:
             return table
         while True:
             self._skip_spaces()
-            self._key_value(table, inline=True)
+            self._key_value(table)
             self._skip_spaces()
             char = self.text[self.pos]
             self.pos += 1
