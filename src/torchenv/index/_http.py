@@ -10,6 +10,13 @@ Proxies: httpx applies ``HTTP_PROXY``/``HTTPS_PROXY``/``ALL_PROXY``/``NO_PROXY``
 to a client built without a ``transport=``. When one of those variables is set the
 client is built that way (httpx mounts the proxies and honours ``NO_PROXY``), at the
 price of loading the CA bundle up front; otherwise the lazy per-scheme transport is used.
+
+Plain GETs (pages, METADATA files) without credentials skip ``httpx.Client``'s
+per-request machinery (request building and URL merging, the auth flow, the cookie
+jar: about 0.3 ms of CPU per request, a tenth of a cold lock's fetching) and go to the
+transport directly, following redirects the way the client does. Anything else (a
+request with credentials, a proxy from the environment, streamed downloads) goes
+through the client.
 """
 
 from __future__ import annotations
@@ -21,9 +28,12 @@ from typing import Optional
 
 import httpx
 
-__all__ = ["PROXY_VARIABLES", "USER_AGENT", "make_http_client", "proxy_configured"]
+__all__ = ["PROXY_VARIABLES", "USER_AGENT", "HttpSession", "make_http_client", "proxy_configured"]
 
 USER_AGENT = "torchenv (index client)"
+# httpx.Client's limit; a loop of redirects ends in httpx.TooManyRedirects either way.
+MAX_REDIRECTS = 20
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 # The proxy variables httpx reads (any case); NO_PROXY alone routes nothing anywhere.
 PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 
@@ -68,18 +78,92 @@ class _PerSchemeTransport(httpx.BaseTransport):
             transport.close()
 
 
+def _redirect_url(request: httpx.Request, location: str) -> httpx.URL:
+    """Where a redirect of ``request`` leads, as ``httpx.Client`` computes it.
+
+    A relative location resolves against the URL redirected from; an absolute one
+    without a host keeps the request's host. A GET stays a GET (for 303 too) and the
+    same headers go along: this path carries no credentials, so nothing needs
+    stripping when the redirect leaves the origin.
+    """
+    try:
+        url = httpx.URL(location)
+    except httpx.InvalidURL as exc:
+        # What the client raises too: a transport error, retried and then reported.
+        raise httpx.RemoteProtocolError(
+            f"Invalid URL in location header: {exc}.", request=request
+        ) from None
+    if url.scheme and not url.host:
+        url = url.copy_with(host=request.url.host)
+    return request.url.join(url) if url.is_relative_url else url
+
+
+class HttpSession:
+    """The index client's HTTP: an ``httpx.Client`` plus a lean path for plain GETs.
+
+    ``client`` does everything; :meth:`get` sends a GET without credentials straight
+    to the transport when the client would only have passed it through (no proxy
+    mounted from the environment). Thread-safe, like the client and transports.
+    """
+
+    def __init__(self, client: httpx.Client, direct: Optional[httpx.BaseTransport]) -> None:
+        self.client = client
+        # None: every request goes through the client (proxies from the environment).
+        self._direct = direct
+        self._headers = client.headers
+        self._timeout = client.timeout.as_dict()
+
+    def get(
+        self,
+        url: str,
+        headers: Optional[Mapping[str, str]] = None,
+        auth: Optional[httpx.Auth] = None,
+    ) -> httpx.Response:
+        """GET ``url`` following redirects; the body is read and the response closed."""
+        if auth is not None or self._direct is None:
+            return self.client.get(url, headers=headers, auth=auth)
+        merged = self._headers
+        if headers:
+            # As the client merges them: same names on the wire, later values win.
+            merged = httpx.Headers(merged)
+            merged.update(headers)
+        request = httpx.Request("GET", url, headers=merged, extensions={"timeout": self._timeout})
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._direct.handle_request(request)
+            response.request = request
+            location = response.headers.get("location")
+            if response.status_code not in _REDIRECTS or location is None:
+                try:
+                    response.read()
+                finally:
+                    response.close()
+                return response
+            response.close()
+            request = httpx.Request(
+                "GET",
+                _redirect_url(request, location),
+                headers=merged,
+                extensions={"timeout": self._timeout},
+            )
+        raise httpx.TooManyRedirects("Exceeded maximum allowed redirects.", request=request)
+
+    def close(self) -> None:
+        self.client.close()
+
+
 def make_http_client(
     transport: Optional[httpx.BaseTransport], timeout: float, max_workers: int
-) -> httpx.Client:
-    """A thread-safe client; ``transport`` (tests) replaces the per-scheme default.
+) -> HttpSession:
+    """A thread-safe session; ``transport`` (tests) replaces the per-scheme default.
 
     With a proxy variable set and no ``transport`` given, httpx builds its own
-    transports so that it can mount the proxies from the environment.
+    transports so that it can mount the proxies from the environment, and every
+    request goes through the client.
     """
     limits = httpx.Limits(max_connections=max_workers, max_keepalive_connections=max_workers)
     if transport is None and not proxy_configured():
         transport = _PerSchemeTransport(limits)
-    return httpx.Client(
+    client = httpx.Client(
         transport=transport,
         timeout=httpx.Timeout(timeout),
         follow_redirects=True,
@@ -87,3 +171,4 @@ def make_http_client(
         headers={"User-Agent": USER_AGENT},
         limits=limits,
     )
+    return HttpSession(client, transport)

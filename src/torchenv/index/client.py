@@ -48,6 +48,8 @@ from torchenv.urls import redact_url, strip_credentials
 if TYPE_CHECKING:
     import httpx
 
+    from torchenv.index._http import HttpSession
+
 __all__ = [
     "ACCEPT",
     "DEFAULT_TIMEOUT",
@@ -171,14 +173,14 @@ class IndexClient:
         # Every page served in this process: URL -> digest of the body it was parsed
         # from (None for a file:// index, which has no cached body to compare later).
         self._served: dict[str, Optional[str]] = {}
-        self._client: Optional[httpx.Client] = None
+        self._client: Optional[HttpSession] = None
         self._client_lock = threading.Lock()
         self._closed = False
 
     # -- lifecycle -----------------------------------------------------------
     @property
-    def _http(self) -> httpx.Client:
-        """The httpx client, built (and httpx imported) by the first request."""
+    def _http(self) -> HttpSession:
+        """The HTTP session, built (and httpx imported) by the first request."""
         client = self._client
         if client is None:
             with self._client_lock:
@@ -260,6 +262,9 @@ class IndexClient:
                 return attempt()
             except _Transient as exc:
                 last = str(exc)
+            except httpx.TooManyRedirects:
+                # Not transient: the same loop would come back on every attempt.
+                raise IndexError_(f"{redact_url(url)}: too many redirects") from None
             except httpx.TimeoutException:
                 last = "timed out"
             except httpx.TransportError as exc:
@@ -596,7 +601,7 @@ class IndexClient:
 
         def get_range(spec: str) -> Union[bytes, object, tuple[bytes, int]]:
             headers = {"Range": f"bytes={spec}", "Accept-Encoding": "identity"}
-            with self._http.stream("GET", url, headers=headers, auth=auth) as response:
+            with self._http.client.stream("GET", url, headers=headers, auth=auth) as response:
                 if response.status_code in (200, 416) or 400 <= response.status_code < 500:
                     return no_ranges  # range ignored or refused: do not read the body
                 self._check_status(response, url)
@@ -686,7 +691,7 @@ class IndexClient:
     def _stream_to(self, link: Link, tmp_name: str) -> dict[str, str]:
         hashers = self._hashers(link)
         headers = {"Accept-Encoding": "identity"}
-        with self._http.stream(
+        with self._http.client.stream(
             "GET", link.url, headers=headers, auth=self._auth_for(link.url)
         ) as response:
             self._check_status(response, link.url)
