@@ -99,3 +99,9 @@ def test_requirements_in_follows_includes(tmp_path: Path) -> None:
     (tmp_path / "bad.in").write_text("torch\n-r missing.in\n")
     with pytest.raises(InputError, match=r"bad.in:2: cannot read missing.in"):
         load_project(str(tmp_path / "bad.in"))
+
+
+def test_toml_beyond_the_fast_subset_reads_the_same() -> None:
+    # A multi-line string and a date are outside torchenv's TOML subset: tomllib reads them.
+    text = PYPROJECT + '\n[tool.other]\nnote = """\nlong\n"""\nwhen = 2026-11-24\n'
+    assert parse_pyproject(text) == parse_pyproject(PYPROJECT)

@@ -10,7 +10,6 @@ Pure apart from reading the files it is given; tests pass ``environ`` and
 
 from __future__ import annotations
 
-import configparser
 import os
 import sys
 from collections.abc import Mapping, Sequence
@@ -59,6 +58,10 @@ def index_url_from_config(files: Sequence[Union[str, Path]]) -> Optional[str]:
     """``index-url`` from ``[global]`` (or ``[install]``) of the last file that sets it."""
     found: Optional[str] = None
     for file in files:
+        if not os.path.isfile(file):
+            continue  # most machines have none: configparser is not even imported
+        import configparser
+
         parser = configparser.RawConfigParser()
         try:
             with open(file, encoding="utf-8") as handle:
