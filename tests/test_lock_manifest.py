@@ -2,7 +2,7 @@
 
 After a lock, a manifest in the cache records the invocation key, the project files,
 the lock files and every index page read. The next run reports the files unchanged
-without resolving (no request, ``_make_source`` never called, resolver not imported)
+without resolving (no request, no index client built, resolver not imported)
 when all of that still holds, and resolves as usual after any change.
 """
 
@@ -50,7 +50,23 @@ def project(tmp_path: Path, monkeypatch: Any) -> Path:
 
 @pytest.fixture
 def resolutions(monkeypatch: Any) -> list[int]:
-    """One entry per run that went past the fast path (built an index client)."""
+    """One entry per run that went past the fast path (resolved)."""
+    from torchenv.lock import engine
+
+    calls: list[int] = []
+    real = engine.lock_all
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "lock_all", counting)
+    return calls
+
+
+@pytest.fixture
+def clients(monkeypatch: Any) -> list[int]:
+    """One entry per index client built (the fast path builds one to revalidate)."""
     calls: list[int] = []
     real = lock_cli._make_source
 
@@ -94,7 +110,7 @@ def rewrite_cached_tinydep(tmp_path: Path, server: IndexServer, change: Any) -> 
 
 # -- taken -----------------------------------------------------------------------------
 def test_unchanged_lock_is_reported_without_resolving(
-    server: IndexServer, project: Path, resolutions: list[int], capsys: Any
+    server: IndexServer, project: Path, resolutions: list[int], clients: list[int], capsys: Any
 ) -> None:
     assert lock(project, server) == 0
     first = (project / "pylock.cpu.toml").read_bytes()
@@ -104,7 +120,8 @@ def test_unchanged_lock_is_reported_without_resolving(
     before = len(server.requests)
     assert lock(project, server) == 0
     fast = capsys.readouterr()
-    assert resolutions == [1, 1]  # the third run built no client
+    assert resolutions == [1, 1]  # the third run did not resolve
+    assert clients == [1, 1]  # nor build an index client
     assert len(server.requests) == before
     assert (project / "pylock.cpu.toml").read_bytes() == first
     assert fast.out == normal.out
@@ -133,8 +150,8 @@ def test_offline_uses_the_manifest_whatever_the_age_of_the_pages(
     before = len(server.requests)
     assert lock(project, server, "--offline") == 0
     assert resolutions == [1]  # offline: the cached body is what would be read
-    assert lock(project, server) == 0  # online: stale, so revalidated and resolved
-    assert resolutions == [1, 1]
+    assert lock(project, server) == 0  # online: stale, so revalidated (304: unchanged)
+    assert resolutions == [1]
     assert [path for _m, path, _h in server.requests[before:]] == [TINYDEP_PAGE]
 
 
@@ -204,18 +221,76 @@ def test_edited_or_deleted_lock_file_is_rewritten(
     assert path.read_bytes() == good
 
 
-def test_stale_page_resolves_again(
-    server: IndexServer, project: Path, resolutions: list[int], tmp_path: Path
+def stale_tinydep(tmp_path: Path, server: IndexServer, body: Any = None) -> None:
+    """Make the cached tinydep page stale (RFC 9111: fresh until the moment it was
+    stored), optionally with another cached body."""
+
+    def change(page: Any) -> Any:
+        page = page._replace(fresh_until=page.stored_at)
+        return page if body is None else page._replace(body=body(page.body))
+
+    rewrite_cached_tinydep(tmp_path, server, change)
+
+
+def test_stale_page_is_revalidated_and_unchanged_proves_the_lock(
+    server: IndexServer, project: Path, resolutions: list[int], tmp_path: Path, capsys: Any
 ) -> None:
     assert lock(project, server) == 0
-    # Stale (RFC 9111): fresh until the moment it was stored.
-    rewrite_cached_tinydep(tmp_path, server, lambda page: page._replace(fresh_until=page.stored_at))
+    stale_tinydep(tmp_path, server)
+    before = len(server.requests)
+    capsys.readouterr()
+    assert lock(project, server) == 0
+    assert resolutions == [1]  # revalidated, not resolved
+    assert [path for _m, path, _h in server.requests[before:]] == [TINYDEP_PAGE]  # 304
+    assert "up to date" in capsys.readouterr().err
+    assert lock(project, server) == 0  # renewed by the 304: no request at all
+    assert len(server.requests) == before + 1 and resolutions == [1]
+
+
+def test_stale_page_that_changed_resolves_again(
+    server: IndexServer, project: Path, resolutions: list[int], clients: list[int], tmp_path: Path
+) -> None:
+    assert lock(project, server) == 0
+    stale_tinydep(tmp_path, server)
+    # The index changed the page since (whitespace: same files, other bytes): the
+    # revalidation gets a 200 and caches it, fresh, so the resolution that follows
+    # reads the new page without asking again.
+    page_file = server.root / "simple" / "tinydep" / "index.json"
+    page_file.write_bytes(page_file.read_bytes() + b"\n")
+    os.utime(page_file, (page_file.stat().st_atime, page_file.stat().st_mtime + 5))
     before = len(server.requests)
     assert lock(project, server) == 0
     assert resolutions == [1, 1]
-    assert [path for _m, path, _h in server.requests[before:]] == [TINYDEP_PAGE]  # 304
-    assert lock(project, server) == 0  # renewed by the 304: fast again
+    assert [path for _m, path, _h in server.requests[before:]] == [TINYDEP_PAGE]
+    assert clients == [1, 1]  # the revalidating client went on to resolve
+    page = cache(tmp_path).load_page(tinydep_url(server))
+    assert page is not None and page.body == page_file.read_bytes()
+
+
+def test_stale_page_that_cannot_be_revalidated_goes_the_normal_way(
+    server: IndexServer, project: Path, resolutions: list[int], tmp_path: Path, capsys: Any
+) -> None:
+    assert lock(project, server) == 0
+    stale_tinydep(tmp_path, server)
+    server.fail_times(TINYDEP_PAGE, 100, status=403)  # the normal path reports it
+    before = len(server.requests)
+    capsys.readouterr()
+    assert lock(project, server) == 2
     assert resolutions == [1, 1]
+    assert f"{TINYDEP_PAGE}: HTTP 403" in capsys.readouterr().err
+    assert [path for _m, path, _h in server.requests[before:]] == [TINYDEP_PAGE] * 2
+
+
+def test_revalidation_is_tried_once_before_the_normal_path_retries(
+    server: IndexServer, project: Path, resolutions: list[int], tmp_path: Path
+) -> None:
+    assert lock(project, server) == 0
+    stale_tinydep(tmp_path, server)
+    server.fail_times(TINYDEP_PAGE, 1, status=503)  # once: the normal path's retry gets it
+    before = len(server.requests)
+    assert lock(project, server) == 0
+    assert resolutions == [1, 1]
+    assert [path for _m, path, _h in server.requests[before:]] == [TINYDEP_PAGE] * 2
 
 
 def test_page_body_changed_in_the_cache_resolves_again(

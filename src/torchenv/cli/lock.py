@@ -129,20 +129,41 @@ def _output_dir(args: argparse.Namespace) -> str:
     return project if os.path.isdir(project) else os.path.dirname(project)
 
 
-def _up_to_date(args: argparse.Namespace, key: str, manifest_file: Any) -> Any:
-    """The manifest of the last lock when it proves this one would change nothing."""
-    from torchenv.lock.manifest import is_up_to_date, load_manifest, usable_pages
+def _up_to_date(args: argparse.Namespace, key: str, manifest_file: Any) -> tuple[Any, Any]:
+    """(the manifest of the last lock when it proves this one would change nothing,
+    the index client it built, if any, for the normal path to go on with).
+
+    Pages gone stale since are revalidated first, all at once: when each comes back
+    not modified, nothing can have changed.
+    """
+    from torchenv.lock.manifest import cached_pages, load_manifest, pages_to_revalidate
 
     manifest = load_manifest(manifest_file)
     if manifest is None:
-        return None
+        return None, None
     import time
 
     from torchenv.index.cache import IndexCache
 
-    cache = IndexCache(manifest_file.parent.parent)
     now = None if args.offline else time.time()
-    return manifest if is_up_to_date(manifest, key, usable_pages(cache, now)) else None
+    cache = IndexCache(manifest_file.parent.parent)
+    stale = pages_to_revalidate(manifest, key, cached_pages(cache, now))
+    if not stale:
+        return (manifest if stale is not None else None), None
+    source = _make_source(args)
+    revalidate = getattr(source, "revalidate_pages", None)
+    if revalidate is None:
+        return None, source
+    # What the normal path would revalidate one level of the resolution at a time. A
+    # renewed (or replaced) page counts as fresh for the rest of the run, so the
+    # resolution that follows a change does not ask again. One attempt each: a
+    # failure sends the run down the normal path, which retries and reports.
+    served = revalidate(stale, retries=0)
+    recorded = dict(manifest.pages)
+    if all(served[url] == recorded[url] for url in stale):
+        source.close()
+        return manifest, None
+    return None, source
 
 
 def _report_unchanged(args: argparse.Namespace, manifest: Any) -> int:
@@ -203,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
     import sys
     from pathlib import Path
 
-    key = manifest_file = None
+    key = manifest_file = source = None
     if not args.check and not args.compute_missing_hashes:
         # The up-to-date fast path (torchenv.lock.manifest): before anything is parsed.
         from torchenv.index.cache import default_cache_dir
@@ -213,7 +234,7 @@ def run(args: argparse.Namespace) -> int:
         key = invocation_key(arguments, os.environ)
         manifest_file = manifest_path(default_cache_dir(), _output_dir(args))
         if not (args.force or args.refresh):
-            manifest = _up_to_date(args, key, manifest_file)
+            manifest, source = _up_to_date(args, key, manifest_file)
             if manifest is not None:
                 return _report_unchanged(args, manifest)
 
@@ -281,7 +302,8 @@ def run(args: argparse.Namespace) -> int:
             f"({', '.join(plan.variant_targets)} x Python {', '.join(request.pythons)})",
             file=sys.stderr,
         )
-    source = _make_source(args)
+    if source is None:
+        source = _make_source(args)
     compute = None
     if args.compute_missing_hashes:
         compute = _hash_computer(source)

@@ -155,10 +155,17 @@ class IndexCache:
         request: fresh at ``now`` (the client's rule), or of any age when ``now`` is
         None (offline). None when there is no usable copy. Reads only; sends nothing.
         """
+        digest, usable = self.cached_page_digest(url, now)
+        return digest if usable else None
+
+    def cached_page_digest(self, url: str, now: Optional[float]) -> tuple[Optional[str], bool]:
+        """(:func:`body_digest` of the cached copy of ``url`` or None when there is none,
+        whether it may be used without a request: fresh at ``now``, any age offline).
+        """
         cached = self.load_page(url)
-        if cached is None or (now is not None and not cached.is_fresh(now)):
-            return None
-        return body_digest(cached.body)
+        if cached is None:
+            return None, False
+        return body_digest(cached.body), now is None or cached.is_fresh(now)
 
     def store_page(self, page: CachedPage, key: Optional[str] = None) -> None:
         """Write ``page`` under ``key``, the URL it is asked for by (``page.url`` if None).

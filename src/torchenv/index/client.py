@@ -126,6 +126,16 @@ def _netrc_path(environ: Mapping[str, str]) -> Optional[Path]:
     return None
 
 
+def _page_request_headers(cached: Optional[CachedPage]) -> dict[str, str]:
+    """What a page is asked for with: conditional on the cached copy's validators."""
+    headers = {"Accept": ACCEPT}
+    if cached is not None and cached.etag:
+        headers["If-None-Match"] = cached.etag
+    if cached is not None and cached.last_modified:
+        headers["If-Modified-Since"] = cached.last_modified
+    return headers
+
+
 class IndexClient:
     """Fetch pages, metadata and files from simple-repository indexes.
 
@@ -170,6 +180,9 @@ class IndexClient:
         # Stale cached pages handed out by stale_page(), kept so that a 304 returns the
         # very same object (callers compare by identity first).
         self._stale: dict[str, tuple[bytes, ProjectPage]] = {}
+        # Cached pages confirmed (304) or replaced (200) by revalidate_pages: as good as
+        # fresh for the rest of the process (one revalidation per page per run).
+        self._renewed: set[str] = set()
         # Every page served in this process: URL -> digest of the body it was parsed
         # from (None for a file:// index, which has no cached body to compare later).
         self._served: dict[str, Optional[str]] = {}
@@ -252,12 +265,14 @@ class IndexClient:
                         self._netrc = None
             return self._netrc
 
-    def _retrying(self, url: str, attempt: Callable[[], _T]) -> _T:
-        """Run ``attempt``; retry transient failures with exponential backoff."""
+    def _retrying(self, url: str, attempt: Callable[[], _T], retries: Optional[int] = None) -> _T:
+        """Run ``attempt``; retry transient failures (``retries``, else the client's
+        setting) with exponential backoff."""
         import httpx  # already loaded: every attempt goes through self._http
 
+        retries = self.retries if retries is None else retries
         last = ""
-        for number in range(self.retries + 1):
+        for number in range(retries + 1):
             try:
                 return attempt()
             except _Transient as exc:
@@ -271,10 +286,10 @@ class IndexClient:
                 # Messages of transport errors carry no URL; redact anyway in case.
                 last = f"connection failed ({type(exc).__name__}: {exc})"
                 last = last.replace(url, redact_url(url))
-            if number < self.retries:
-                self._emit("retry", f"{last}; retrying ({number + 1}/{self.retries})", url)
+            if number < retries:
+                self._emit("retry", f"{last}; retrying ({number + 1}/{retries})", url)
                 time.sleep(min(self.backoff * (2**number), 10.0))
-        attempts = self.retries + 1
+        attempts = retries + 1
         raise IndexError_(
             f"{redact_url(url)}: {last} (gave up after {attempts} attempt"
             f"{'s' if attempts != 1 else ''})"
@@ -322,7 +337,7 @@ class IndexClient:
             return None
         clean = strip_credentials(url)
         cached = self.cache.load_page(clean)
-        if cached is None or not (self.offline or cached.is_fresh(self._clock())):
+        if cached is None or not (self.offline or self._usable(clean, cached)):
             return None
         self._remember_auth(url)  # files on this host may still need fetching
         how = "offline" if self.offline else "fresh"
@@ -331,6 +346,11 @@ class IndexClient:
         self._served[clean] = body_digest(cached.body)
         self._pages[url] = page
         return page
+
+    def _usable(self, clean: str, cached: CachedPage) -> bool:
+        """Whether the cached copy may be used without a request: fresh, or renewed by
+        :meth:`revalidate_pages` in this process."""
+        return cached.is_fresh(self._clock()) or clean in self._renewed
 
     def pages_read(self) -> dict[str, Optional[str]]:
         """Every page this client has served, by URL (credentials stripped), with the
@@ -360,7 +380,7 @@ class IndexClient:
             return None
         clean = strip_credentials(url)
         cached = self.cache.load_page(clean)
-        if cached is None or (not self.refresh and cached.is_fresh(self._clock())):
+        if cached is None or (not self.refresh and self._usable(clean, cached)):
             return None
         try:
             page = parse_project_page(cached.body, cached.content_type, cached.url, name)
@@ -383,15 +403,11 @@ class IndexClient:
             self._emit("cached", f"{name}: page from cache (offline)", clean)
             self._served[clean] = body_digest(cached.body)
             return parse_project_page(cached.body, cached.content_type, cached.url, name)
-        if cached is not None and not self.refresh and cached.is_fresh(self._clock()):
+        if cached is not None and not self.refresh and self._usable(clean, cached):
             self._emit("cached", f"{name}: page from cache (fresh)", clean)
             self._served[clean] = body_digest(cached.body)
             return parse_project_page(cached.body, cached.content_type, cached.url, name)
-        headers = {"Accept": ACCEPT}
-        if cached is not None and cached.etag:
-            headers["If-None-Match"] = cached.etag
-        if cached is not None and cached.last_modified:
-            headers["If-Modified-Since"] = cached.last_modified
+        headers = _page_request_headers(cached)
         self._emit("fetch", f"{name}: fetching page", clean)
 
         def attempt() -> httpx.Response:
@@ -428,6 +444,17 @@ class IndexClient:
             self._served[clean] = body_digest(empty)
             return ProjectPage(canonicalize_name(name), clean, ())
         self._check_status(response, clean)
+        return self._keep_new_page(clean, name, response, request_time, response_time)
+
+    def _keep_new_page(
+        self,
+        clean: str,
+        name: str,
+        response: httpx.Response,
+        request_time: float,
+        response_time: float,
+    ) -> ProjectPage:
+        """Parse a page the index sent in full (200) and cache it under ``clean``."""
         final_url = strip_credentials(str(response.url))
         content_type = response.headers.get("content-type", "text/html")
         # Parse before caching: a truncated or garbage body must not poison the cache.
@@ -502,6 +529,53 @@ class IndexClient:
         keys = [f"{i}" for i in range(len(wanted))]
         results = self._parallel(lambda k: self.project_page(*wanted[int(k)]), keys)
         return [page for page in results if page is not None]
+
+    def revalidate_pages(self, urls: Iterable[str], retries: int = 0) -> dict[str, Optional[str]]:
+        """Whether the cached pages at ``urls`` (credentials stripped) still hold what
+        the index serves: each URL's :func:`~torchenv.index.cache.body_digest` when
+        its cached copy is fresh or the index answers 304 (which renews it, unparsed),
+        else None: no cached copy, a failed request, or a changed page (a 200, parsed
+        and cached as :meth:`project_page` would, so it is not asked for again).
+        Pages confirmed or replaced count as fresh for the rest of this client's life.
+        In parallel, with ``retries`` per request; raises nothing.
+        """
+        wanted = list(dict.fromkeys(urls))
+
+        def revalidate(url: str) -> Optional[str]:
+            try:
+                return self._unchanged_digest(url, retries)
+            except IndexError_:
+                return None
+
+        return dict(zip(wanted, self._parallel(revalidate, wanted)))
+
+    def _unchanged_digest(self, url: str, retries: int) -> Optional[str]:
+        cached = self.cache.load_page(url)
+        if cached is None:
+            return None
+        if self._usable(url, cached):
+            return body_digest(cached.body)
+        headers = _page_request_headers(cached)
+        self._emit("fetch", "revalidating page", url)
+
+        def attempt() -> httpx.Response:
+            response = self._http.get(url, headers=headers, auth=self._auth_for(url))
+            if response.status_code >= 500:
+                raise _Transient(f"HTTP {response.status_code}")
+            return response
+
+        request_time = self._clock()
+        response = self._retrying(url, attempt, retries)
+        response_time = self._clock()
+        if response.status_code == 304:
+            self._store_page(url, cached, response, request_time, response_time, True)
+            self._renewed.add(url)
+            return body_digest(cached.body)
+        if response.status_code == 200:
+            name = url.rstrip("/").rpartition("/")[2]
+            self._keep_new_page(url, name, response, request_time, response_time)
+            self._renewed.add(url)
+        return None
 
     def _parallel(self, work: Callable[[str], _T], items: list[str]) -> list[Optional[_T]]:
         missing: list[str] = []

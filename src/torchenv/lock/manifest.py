@@ -27,9 +27,12 @@ decides a lock, and how the manifest pins it:
   offline client would use it) and hold that very body.
 
 METADATA files need no entry: the cache keys them by their own hash (or the wheel's)
-and never replaces one. A stale page is never revalidated here: the normal path does
-that, and resolves again. Anything unreadable, missing or different is a miss, never
-an error: the normal path then runs and reports problems as usual.
+and never replaces one. A page that went stale (a mirror that sends only validators,
+or an old ``max-age``) but still holds the recorded body is not a miss yet:
+:func:`pages_to_revalidate` names such pages, the CLI revalidates them all at once
+(conditional requests, in parallel) and the locks are current when each comes back
+with the recorded body. Anything unreadable, missing or different is a miss, never an
+error: the normal path then runs and reports problems as usual.
 
 Pure functions (:func:`manifest_to_json`, :func:`manifest_from_json`,
 :func:`is_up_to_date` given its readers) are separate from the small readers and
@@ -58,6 +61,7 @@ __all__ = [
     "MANIFEST_LAYOUT",
     "LockManifest",
     "LockedFile",
+    "cached_pages",
     "code_stamp",
     "discard_manifest",
     "file_sha256",
@@ -67,6 +71,7 @@ __all__ = [
     "manifest_from_json",
     "manifest_path",
     "manifest_to_json",
+    "pages_to_revalidate",
     "save_manifest",
     "usable_pages",
 ]
@@ -195,20 +200,59 @@ def is_up_to_date(
     a request (:meth:`torchenv.index.cache.IndexCache.usable_page_digest`), else None.
     Cheapest checks first; the first difference answers.
     """
+    if not _same_files(manifest, key, read_sha256):
+        return False
+    return all(page_digest(url) == digest for url, digest in manifest.pages)
+
+
+def _same_files(
+    manifest: LockManifest, key: str, read_sha256: Callable[[str], Optional[str]]
+) -> bool:
+    """Same invocation, project files and lock files as when ``manifest`` was recorded."""
     if manifest.key != key or not manifest.files:
         return False
     for path, sha256 in manifest.sources:
         if read_sha256(path) != sha256:
             return False
-    for locked in manifest.files:
-        if read_sha256(locked.path) != locked.sha256:
-            return False
-    return all(page_digest(url) == digest for url, digest in manifest.pages)
+    return all(read_sha256(locked.path) == locked.sha256 for locked in manifest.files)
+
+
+def pages_to_revalidate(
+    manifest: LockManifest,
+    key: str,
+    cached_page: Callable[[str], tuple[Optional[str], bool]],
+    read_sha256: Callable[[str], Optional[str]] = file_sha256,
+) -> Optional[list[str]]:
+    """The stale pages whose revalidation decides whether the locks are current.
+
+    ``cached_page(url)``: (:func:`~torchenv.index.cache.body_digest` of the cached
+    copy or None, whether that copy may be used without a request). None: the locks
+    may change (a file, a fresh page's body, or a missing page differs), so resolve.
+    Otherwise the URLs of stale pages that still hold the recorded body, in manifest
+    order: the locks are current if each revalidates to that body (``[]``: current).
+    """
+    if not _same_files(manifest, key, read_sha256):
+        return None
+    stale = []
+    for url, digest in manifest.pages:
+        cached, usable = cached_page(url)
+        if cached != digest:
+            return None
+        if not usable:
+            stale.append(url)
+    return stale
 
 
 def usable_pages(cache: IndexCache, now: Optional[float]) -> Callable[[str], Optional[str]]:
     """``page_digest`` for :func:`is_up_to_date` over ``cache`` (``now`` None: offline)."""
     return lambda url: cache.usable_page_digest(url, now)
+
+
+def cached_pages(
+    cache: IndexCache, now: Optional[float]
+) -> Callable[[str], tuple[Optional[str], bool]]:
+    """``cached_page`` for :func:`pages_to_revalidate` over ``cache`` (``now`` None: offline)."""
+    return lambda url: cache.cached_page_digest(url, now)
 
 
 # -- storage -----------------------------------------------------------------------------
