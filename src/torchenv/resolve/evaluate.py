@@ -32,6 +32,7 @@ __all__ = [
     "Rejection",
     "canonical_name",
     "specifier_set",
+    "tag_text",
     "variant_label",
 ]
 
@@ -45,6 +46,16 @@ def variant_label(version: Version) -> Optional[str]:
     label = version.local.split(".", 1)[0] if version.local.startswith("cu") else version.local
     # "rocm6.4" keeps its dot; "cu128.post1"-style suffixes are not used by PyTorch.
     return label if _VARIANT_LABEL.match(label) else None
+
+
+def tag_text(wheel_filename: str) -> str:
+    """A wheel file name's last three fields, as written: ``"cp311-cp311-win_amd64"``.
+
+    For a name that ``parse_wheel_filename`` accepts (four or five dashes) this is the
+    text it parses into tags; a name with fewer than three dashes gives "".
+    """
+    fields = wheel_filename[:-4].rsplit("-", 3)
+    return "-".join(fields[1:]) if len(fields) == 4 else ""
 
 
 # Every target's evaluator parses the same file names and Requires-Python strings, and
@@ -97,6 +108,10 @@ class LinkEvaluator:
         # most pages share a few Requires-Python strings: decide each once.
         self._tag_ranks: dict[frozenset[Tag], Union[int, Rejection]] = {}
         self._python_checks: dict[str, Optional[Rejection]] = {}
+        # A page lists hundreds of wheels but a few dozen distinct platform fields and
+        # a few hundred distinct tag texts, many shared by every page: decide each once.
+        self._platform_fields: dict[str, bool] = {}
+        self._tag_texts: dict[str, bool] = {}
 
     def evaluate(self, name: NormalizedName, link: Link) -> tuple[Optional[FileVerdict], str]:
         """``(verdict, "")`` when the file fits, else ``(None, reason)``."""
@@ -106,16 +121,58 @@ class LinkEvaluator:
         return verdict, ""
 
     def may_fit(self, filename: str) -> bool:
-        """False for a wheel none of whose platform tags the target supports.
+        """False for a wheel none of whose tags the target supports.
 
-        Read from the name's last field without parsing it: a page lists files for
-        every platform, and most never need the full parse. True says nothing; only
-        :meth:`judge` decides (and words why not).
+        Read from the name's tag fields without parsing the rest: a page lists files
+        for every platform and Python, and most never need the full parse. True says
+        nothing; only :meth:`judge` decides (and words why not).
         """
         if not filename.endswith(".whl"):
             return True
-        platforms = filename[:-4].rpartition("-")[2].lower().split(".")
-        return not self._platforms.isdisjoint(platforms)
+        return self.tag_text_fits(tag_text(filename))
+
+    def platform_field_fits(self, field: str) -> bool:
+        """False when the target supports none of the platform tags in ``field``.
+
+        ``field`` is a wheel name's last field as written (``"win_amd64"``,
+        ``"manylinux_2_17_x86_64.manylinux2014_x86_64"``): :meth:`judge` rejects every
+        wheel whose name ends with a field this refuses.
+        """
+        fits = self._platform_fields.get(field)
+        if fits is None:
+            # Lower-cased one tag at a time, as packaging's Tag does.
+            platforms = [platform.lower() for platform in field.split(".")]
+            fits = self._platform_fields[field] = not self._platforms.isdisjoint(platforms)
+        return fits
+
+    def tag_text_fits(self, text: str) -> bool:
+        """Whether the target supports a tag of ``text`` (see :func:`tag_text`).
+
+        Exactly judge's tag check for a well-formed name, read without parsing the
+        name: False means :meth:`judge` rejects every wheel with these tags.
+        """
+        fits = self._tag_texts.get(text)
+        if fits is None:
+            fits = self._tag_texts[text] = self._any_tag_supported(text)
+        return fits
+
+    def _any_tag_supported(self, text: str) -> bool:
+        fields = text.split("-")
+        if len(fields) != 3:
+            return False  # parse_tag refuses it: a bad file name
+        interpreters, abis, platforms = (field.split(".") for field in fields)
+        # Cheap refusals first: most texts name another platform or another Python.
+        if not self.platform_field_fits(fields[2]) or self._interpreters.isdisjoint(
+            [interpreter.lower() for interpreter in interpreters]
+        ):
+            return False
+        rank = self._rank
+        return any(
+            Tag(interpreter, abi, platform) in rank
+            for interpreter in interpreters
+            for abi in abis
+            for platform in platforms
+        )
 
     def judge(self, name: NormalizedName, link: Link) -> Union[FileVerdict, Rejection]:
         """The file's verdict, or the first check it fails (no text built)."""

@@ -26,7 +26,6 @@ from resolvelib.providers import AbstractProvider
 from torchenv._record import Record
 from torchenv.index.models import Link
 from torchenv.resolve.evaluate import (
-    FileVerdict,
     LinkEvaluator,
     Rejection,
 )
@@ -37,6 +36,7 @@ from torchenv.resolve.evaluate import (
     specifier_set as _specifier_set,
 )
 from torchenv.resolve.metadata import ExtraLine, dependency_lines, requirement_line
+from torchenv.resolve.run_memo import run_memo
 from torchenv.resolve.source import CandidateSource
 from torchenv.urls import redact_url
 
@@ -121,6 +121,8 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         paired: Optional[Mapping[str, str]] = None,
     ) -> None:
         self._source = source
+        # Each page's files grouped once for all the targets resolved over ``source``.
+        self._memo = run_memo(source)
         # Companion versions the catalog pairs with an exactly pinned torch
         # ({"torchvision": "0.22.0"}): an extra constraint besides their METADATA pins.
         self._paired = dict(paired or {})
@@ -269,13 +271,10 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
                 log.append(f"{redact_url(index)} lists no files for {name}")
             evaluator = self._evaluator_for(name)
             log.append(_SkippedFiles(name, page.links, evaluator))
-            judge, may_fit = evaluator.judge, evaluator.may_fit
-            for link in page.links:
-                if not may_fit(link.filename):
-                    continue  # judge would reject it too (the lazy log re-judges it)
-                verdict = judge(name, link)
-                if not isinstance(verdict, FileVerdict):
-                    continue
+            # The files judge accepts (prefetch_like may have judged them already); the
+            # lazy log re-judges the whole page when read.
+            for verdict in self._memo.page_files(page).verdicts(evaluator, name):
+                link = verdict.link
                 into = yanked if link.is_yanked else best
                 old = into.get(verdict.version)
                 if old is None or verdict.tag_rank < old[0]:

@@ -15,10 +15,11 @@ from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 from torchenv._record import Record
 from torchenv.errors import ResolutionError
 from torchenv.family import TORCH_FAMILY
-from torchenv.resolve.evaluate import FileVerdict, LinkEvaluator
+from torchenv.resolve.evaluate import LinkEvaluator
 from torchenv.resolve.provider import PYTHON, Candidate, Dependency, TargetProvider
+from torchenv.resolve.run_memo import run_memo
 from torchenv.resolve.source import CandidateSource
-from torchenv.targets import Target, marker_environment, supported_tags
+from torchenv.targets import Target, marker_environment
 
 __all__ = ["ResolvedTarget", "paired_companions", "resolve_target"]
 
@@ -105,11 +106,10 @@ def resolve_target(
     torch-family package comes from it and from nowhere else.
     """
     environment = marker_environment(target, python)
-    tags = supported_tags(target, python)
-    evaluator_family = LinkEvaluator(
-        str(target.platform), tags, environment["python_full_version"], variant
-    )
-    evaluator_other = LinkEvaluator(str(target.platform), tags, environment["python_full_version"])
+    # Shared with prefetch_like and any other resolution of this target over ``source``.
+    memo = run_memo(source)
+    evaluator_family = memo.evaluator(target, python, variant)
+    evaluator_other = memo.evaluator(target, python, None)
 
     def index_for(name: NormalizedName) -> str:
         return pytorch_index if name in family else default_index
@@ -166,12 +166,10 @@ def prefetch_like(
     prefetch = getattr(source, "prefetch_metadata", None)
     if prefetch is None:
         return 0
-    environment = marker_environment(target, python)
-    tags = supported_tags(target, python)
-    full_version = environment["python_full_version"]
+    memo = run_memo(source)
     evaluators = {
-        True: LinkEvaluator(str(target.platform), tags, full_version, variant),
-        False: LinkEvaluator(str(target.platform), tags, full_version),
+        True: memo.evaluator(target, python, variant),
+        False: memo.evaluator(target, python, None),
     }
     links = []
     for package in previous.packages:
@@ -180,14 +178,12 @@ def prefetch_like(
         evaluator = evaluators[package.name in family]
         page = source.project_page(package.index_url, package.name)
         best = None
-        for link in page.links:
-            if not evaluator.may_fit(link.filename):
-                continue
-            verdict = evaluator.judge(package.name, link)
+        public = package.version.public
+        # The page's files that fit this target, judged once: the target's own
+        # resolution reads the same verdicts from the memo.
+        for verdict in memo.page_files(page).verdicts(evaluator, package.name):
             # Public versions: macOS torch wheels carry no +cpu label where Linux ones do.
-            if not isinstance(verdict, FileVerdict) or (
-                verdict.version.public != package.version.public
-            ):
+            if verdict.version.public != public:
                 continue
             if best is None or verdict.tag_rank < best.tag_rank:
                 best = verdict
