@@ -232,3 +232,21 @@ def test_empty_specifier_contains_every_version(version: str) -> None:
     assert not provider.is_satisfied_by(
         Dependency(NormalizedName("other"), SpecifierSet()), candidate
     )
+
+
+def test_satisfaction_is_remembered_per_object_not_per_equal_value() -> None:
+    # 2.7 == 2.7.0, yet "===2.7" matches only the text "2.7": the memo must not mix them.
+    provider, _ = _provider(MemorySource({}), "linux-x86_64")
+    name = NormalizedName("demo")
+    exact = Dependency(name, SpecifierSet("===2.7"))
+    short, long = Version("2.7"), Version("2.7.0")
+    assert short == long
+    for _ in range(2):  # the second round answers from the memo
+        assert provider.is_satisfied_by(exact, Candidate(name, short, None))
+        assert not provider.is_satisfied_by(exact, Candidate(name, long, None))
+        assert not provider.is_satisfied_by(
+            Dependency(name, SpecifierSet("<2.7")), Candidate(name, short, None)
+        )
+        assert provider.is_satisfied_by(
+            Dependency(name, SpecifierSet(">=2.7a1")), Candidate(name, Version("2.8rc1"), None)
+        )

@@ -138,6 +138,8 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         self._rejections: dict[str, list[Union[str, _SkippedFiles]]] = {}
         self._logged: set[tuple[str, str]] = set()
         self._marker_verdicts: dict[tuple[str, frozenset[str]], bool] = {}
+        # (id(specifier), id(version)) -> (specifier, version, contains): see _contains.
+        self._contains_memo: dict[tuple[int, int], tuple[SpecifierSet, Version, bool]] = {}
 
     # -- resolvelib contract ----------------------------------------------------------
     def identify(self, requirement_or_candidate: Union[Dependency, Candidate]) -> str:
@@ -172,7 +174,7 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
         bad = {c.version for c in incompatibilities[identifier]}
         name = _canonical_name(identifier.split("[", 1)[0])
         if name == PYTHON:
-            fits = all(r.specifier.contains(self._python, prereleases=True) for r in wanted)
+            fits = all(self._contains(r.specifier, self._python) for r in wanted)
             return [Candidate(name, self._python, None)] if fits and self._python not in bad else []
         extras = frozenset().union(*(r.extras for r in wanted)) if wanted else frozenset()
         pins = {
@@ -196,7 +198,8 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
                     f"torch {self._paired.get('torch', '?')} with {name} {paired}",
                 )
                 continue
-            if not all(s.contains(candidate.version, prereleases=True) for s in specifiers):
+            version = candidate.version
+            if not all(self._contains(s, version) for s in specifiers):
                 continue
             if candidate.version.is_prerelease and not any(
                 r.specifier.prereleases or candidate.version in pins for r in wanted
@@ -218,10 +221,9 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
 
     def is_satisfied_by(self, requirement: Dependency, candidate: Candidate) -> bool:
         if requirement.name == PYTHON:
-            return requirement.specifier.contains(candidate.version, prereleases=True)
+            return self._contains(requirement.specifier, candidate.version)
         return candidate.name == requirement.name and (
-            not requirement.specifier
-            or requirement.specifier.contains(candidate.version, prereleases=True)
+            not requirement.specifier or self._contains(requirement.specifier, candidate.version)
         )
 
     def get_dependencies(self, candidate: Candidate) -> list[Dependency]:
@@ -232,6 +234,22 @@ class TargetProvider(AbstractProvider):  # type: ignore[type-arg]
             base = SpecifierSet(f"=={candidate.version}")
             dependencies.append(Dependency(candidate.name, base, frozenset(), candidate.identifier))
         return dependencies
+
+    def _contains(self, specifier: SpecifierSet, version: Version) -> bool:
+        """``specifier.contains(version, prereleases=True)``, asked once per pair.
+
+        resolvelib checks every requirement of every criterion against its pin each
+        round, the same pairs again and again (~3,000 checks a lock of 4 targets).
+        Keyed by identity, not equality: equal versions may answer differently (``===``
+        compares text, and ``2.7`` == ``2.7.0``); the entry keeps both objects alive, so
+        their ids are not reused while it is there.
+        """
+        key = (id(specifier), id(version))
+        known = self._contains_memo.get(key)
+        if known is None:
+            known = (specifier, version, specifier.contains(version, prereleases=True))
+            self._contains_memo[key] = known
+        return known[2]
 
     def _log_once(self, name: str, reason: str) -> None:
         if (name, reason) not in self._logged:
