@@ -219,3 +219,44 @@ def test_hrefs_resolve_like_urljoin(page_url: str, href: str) -> None:
     html = f'<html><body><a href="{href}#sha256=ab12">x.whl</a></body></html>'
     (link,) = parse_html_page(html, page_url, "demo").links
     assert link.url == urljoin(page_url, href)
+
+
+def test_unclosed_anchors_cost_linear_time() -> None:
+    # A nested repeat ((?:[^>"']+|...)*) once made each "<a" without "</a>" backtrack
+    # over every split of its attribute text: hours for one such line. Run in a child
+    # process so that a regression fails on the timeout instead of hanging the suite.
+    import subprocess
+    import sys
+
+    script = (
+        "from torchenv.index.pages import parse_html_page\n"
+        "line = '<a href=\"x-1.0.tar.gz\" ' + 'z' * 40 + ' title=\"t\" ' + 'w' * 40 + '>x<br>'\n"
+        "page = parse_html_page('<html>' + line * 300, 'https://i.example/simple/x/')\n"
+        "print(len(page.links))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert done.stdout.strip() == "0"
+
+
+def test_parsing_usual_pages_does_not_import_html() -> None:
+    # html (with its html.entities table) costs ~2 ms of every lock start; the entities
+    # index pages use are decoded without it, anything rarer imports it when met.
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from torchenv.index.pages import parse_html_page\n"
+        'anchor = \'<a href="d-1.0.tar.gz#sha256=ab" data-requires-python="&gt;=3.9"\'\n'
+        "anchor += ' data-yanked=\"&quot;bad&quot; &amp; &#39;old&#x27; &lt;\">d-1.0.tar.gz</a>'\n"
+        "page = parse_html_page(anchor, 'https://i.example/simple/d/')\n"
+        "before = 'html' in sys.modules\n"
+        "rare = parse_html_page(anchor.replace('&gt;', '&#62;'), 'https://i.example/simple/d/')\n"
+        "print(before, 'html' in sys.modules, page.links[0].yanked, rare == page)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    assert done.stdout.split() == ["False", "True", '"bad"', "&", "'old'", "<", "True"]

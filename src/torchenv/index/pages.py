@@ -10,7 +10,6 @@ so a single pass over the text is what keeps parsing in the milliseconds.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import re
 from collections.abc import Mapping
@@ -35,10 +34,35 @@ __all__ = [
 JSON_CONTENT_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_CONTENT_TYPE = "application/vnd.pypi.simple.v1+html"
 
-# An <a ...>text</a> element; attribute values may be quoted and may contain ">".
+# An <a ...>text</a> element. Attribute values may be quoted and may contain ">", so the
+# attributes end at the first ">" outside quotes. The quoted runs are "unrolled"
+# ([^>"']* between quoted strings, never a repeated [^>"']+ inside a repeat): the same
+# matches, but an <a that never closes costs linear time instead of exponential
+# backtracking over every way to split a run of characters.
+#
+# The first alternative is the anchor shape PyPI, download.pytorch.org and plain
+# mirrors write: href first, then some of the PEP 503/592/658/714 attributes, each
+# double-quoted, in one of the orders those servers use. Its groups hand over the values
+# directly (no attribute dict per anchor), and each optional value keeps its opening
+# quote, so an empty value ('"') is told apart from an absent attribute (''). Anything
+# else (single quotes, unquoted values, other attributes or orders, upper case) takes
+# the second alternative, which captures the whole attribute text for _attributes. Both
+# end at the same ">", so which one matched never changes the anchor's extent.
 _ANCHOR = re.compile(
-    r"""<a\b((?:[^>"']+|"[^"]*"|'[^']*')*)>(.*?)</a\s*>""",
-    re.IGNORECASE | re.DOTALL,
+    r"""<[aA]\b(?:"""
+    # The common shape: groups 1-6.
+    r"""\s+href=("[^"]*)\""""
+    r"""(?:\s+data-requires-python="([^"]*)")?"""
+    r"""(?:\s+data-yanked=("[^"]*)")?"""
+    r"""(?:\s+data-dist-info-metadata=("[^"]*)")?"""
+    r"""(?:\s+data-core-metadata=("[^"]*)")?"""
+    r"""(?:\s+data-yanked=("[^"]*)")?"""
+    r"""\s*"""
+    # Anything else: group 7, the whole attribute text.
+    r"""|([^>"']*(?:(?:"[^"]*"|'[^']*')[^>"']*)*)"""
+    # Group 8: the anchor text.
+    r""")>(.*?)</[aA]\s*>""",
+    re.DOTALL,
 )
 _BASE = re.compile(r"""<base\b((?:[^>"']|"[^"]*"|'[^']*')*)>""", re.IGNORECASE)
 _ATTRIBUTE = re.compile(
@@ -47,8 +71,6 @@ _ATTRIBUTE = re.compile(
 _TAG = re.compile(r"<[A-Za-z!/]")
 _HASH_FRAGMENT = re.compile(r"^([A-Za-z0-9_]+)=([0-9A-Fa-f]+)$")
 _HASH_NAMES = frozenset(hashlib.algorithms_guaranteed)
-# In a relative href, what makes urljoin do more than append it to the base folder.
-_SPECIAL = re.compile(r"[:/\\]")
 
 
 def project_name_from_url(page_url: str) -> str:
@@ -63,32 +85,52 @@ def project_name_from_url(page_url: str) -> str:
 
 
 def _unescape(value: str) -> str:
-    return html.unescape(value) if "&" in value else value
+    """``html.unescape(value)``, without importing ``html`` for what index pages use.
+
+    Importing ``html`` (and its 2000-entry ``html.entities`` table) costs about 2 ms of
+    every lock start, yet pages only escape ``>``, ``<``, ``&``, ``"`` and ``'``. When
+    every "&" in ``value`` starts one of those six references, replacing them (``&amp;``
+    last, so "&amp;gt;" stays "&gt;") is exactly what html.unescape's single left-to-
+    right pass does; the replacements add no "&", so none can form a new reference.
+    Anything else (other names, other numbers, no ";") goes to html.unescape itself.
+    """
+    if "&" not in value:
+        return value
+    plain = (
+        value.replace("&gt;", ">")
+        .replace("&lt;", "<")
+        .replace("&quot;", '"')
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+    )
+    if plain.count("&") == plain.count("&amp;"):
+        return plain.replace("&amp;", "&")
+    from html import unescape
+
+    return unescape(value)
 
 
 def _attributes(text: str) -> dict[str, str]:
-    attrs: dict[str, str] = {}
-    for match in _ATTRIBUTE.finditer(text):
-        name = match.group(1).lower()
-        raw = match.group(2)
-        if raw is None:
-            raw = match.group(3)
-        if raw is None:
-            raw = match.group(4)
-        attrs[name] = _unescape(raw) if raw is not None else ""
-    return attrs
+    """Attribute names (lower case) to raw values: "" for a bare or empty attribute.
+
+    Values are NOT unescaped: callers unescape the few they read. findall yields ""
+    for the value alternatives that did not take part, so ``a or b or c`` is the one
+    that did, or "" for a bare name, as for an empty quoted value.
+    """
+    return {name.lower(): (a or b or c) for name, a, b, c in _ATTRIBUTE.findall(text)}
 
 
 def _split_fragment(url: str) -> tuple[str, dict[str, str]]:
     """Drop the ``#sha256=...`` fragment from ``url`` and return it as hashes."""
     # str.partition, not urlsplit: this runs once per anchor on pages of thousands.
     url, _, fragment = url.partition("#")
-    hashes: dict[str, str] = {}
-    if fragment:
-        match = _HASH_FRAGMENT.match(fragment)
-        if match and match.group(1).lower() in _HASH_NAMES:
-            hashes[match.group(1).lower()] = match.group(2).lower()
-    return url, hashes
+    match = _HASH_FRAGMENT.match(fragment) if fragment else None
+    if match:
+        name, digest = match.groups()
+        name = name.lower()
+        if name in _HASH_NAMES:
+            return url, {name: digest.lower()}
+    return url, {}
 
 
 class _Joiner:
@@ -108,15 +150,30 @@ class _Joiner:
             return href
         if self.origin and href.startswith("/") and not href.startswith("//"):
             return self.origin + href
-        if self.folder and not href.startswith((".", "?", "#")) and not _SPECIAL.search(href):
+        # ":", "/" or "\\" in a relative href make urljoin do more than append it to
+        # the folder (three substring tests cost less than one regex search).
+        if (
+            self.folder
+            and not href.startswith((".", "?", "#"))
+            and ":" not in href
+            and "/" not in href
+            and "\\" not in href
+        ):
             return self.folder + href
         return urljoin(self.base_url, href)
 
 
 def _filename(url: str, text: str) -> Optional[str]:
     """The distribution file name: the URL's last segment, else the anchor text."""
-    candidate = unquote(url.partition("?")[0].rsplit("/", 1)[-1])
-    if candidate.lower().endswith(DIST_SUFFIXES):
+    path = url.partition("?")[0]
+    candidate = path[path.rfind("/") + 1 :]
+    if "%" in candidate:
+        # Index file names escape only "+" (as %2B); when that is the only escape,
+        # replacing it is what unquote would return.
+        plain = candidate.replace("%2B", "+")
+        candidate = plain if "%" not in plain else unquote(candidate)
+    # Lower-casing cannot remove an ASCII suffix, so a case-sensitive hit is enough.
+    if candidate.endswith(DIST_SUFFIXES) or candidate.lower().endswith(DIST_SUFFIXES):
         return candidate
     label = _unescape(text).strip()
     if label.lower().endswith(DIST_SUFFIXES) and "/" not in label:
@@ -124,18 +181,16 @@ def _filename(url: str, text: str) -> Optional[str]:
     return None
 
 
-def _html_metadata(attrs: Mapping[str, str]) -> Optional[dict[str, str]]:
-    # PEP 714 renamed the attribute; prefer the new name, accept the old one.
-    value = attrs.get("data-core-metadata")
+def _html_metadata(value: Optional[str]) -> Optional[dict[str, str]]:
+    """The hashes of a ``data-core-metadata`` value (already unescaped)."""
     if value is None:
-        value = attrs.get("data-dist-info-metadata")
-    if value is None or value.strip().lower() == "false":
         return None
     value = value.strip()
+    # "=" first: the usual "sha256=<hex>" (a value with "=" cannot lower-case to "false").
     if "=" in value:
         name, _, digest = value.partition("=")
         return {name.strip().lower(): digest.strip().lower()}
-    return {}
+    return None if value.lower() == "false" else {}
 
 
 def parse_html_page(text: str, page_url: str, name: Optional[str] = None) -> ProjectPage:
@@ -154,30 +209,67 @@ def parse_html_page(text: str, page_url: str, name: Optional[str] = None) -> Pro
     base_url = page_url
     base = _BASE.search(text)
     if base:
-        href = _attributes(base.group(1)).get("href")
+        href = _unescape(_attributes(base.group(1)).get("href", ""))
         if href:
             base_url = urljoin(page_url, href)
     links: list[Link] = []
-    joiner = _Joiner(base_url)
-    for match in _ANCHOR.finditer(text):
-        attrs = _attributes(match.group(1))
-        href = attrs.get("href")
+    # Bound methods and locals: this loop runs once per anchor, thousands per page.
+    append = links.append
+    make_link = Link._make
+    join = _Joiner(base_url).join
+    # Requires-Python values repeat from file to file and are usually escaped (&gt;=3.9).
+    requires_python_of: dict[str, Optional[str]] = {"": None}
+    for quoted_href, requires, yanked1, dist_info, core, yanked2, rest, label in _ANCHOR.findall(
+        text
+    ):
+        # Raw (still escaped) values first; each is unescaped below only if it has a "&".
+        if quoted_href:  # the common shape; see _ANCHOR
+            href = quoted_href[1:]
+            quoted_yanked = yanked2 or yanked1  # the later one wins, as in a dict
+            yanked = quoted_yanked[1:] if quoted_yanked else None
+            quoted_metadata = core or dist_info  # PEP 714: the new name first
+            metadata = quoted_metadata[1:] if quoted_metadata else None
+            upload_time = ""
+        else:
+            attrs = _attributes(rest)
+            href = attrs.get("href", "")
+            requires = attrs.get("data-requires-python", "")
+            yanked = attrs.get("data-yanked")
+            # PEP 714 renamed the attribute; prefer the new name, accept the old one.
+            metadata = attrs.get("data-core-metadata")
+            if metadata is None:
+                metadata = attrs.get("data-dist-info-metadata")
+            upload_time = attrs.get("data-upload-time", "")
+        if "&" in href:
+            href = _unescape(href)
         if not href:
             continue
-        url, hashes = _split_fragment(joiner.join(href.strip()))
-        filename = _filename(url, match.group(2))
+        url, hashes = _split_fragment(join(href.strip()))
+        filename = _filename(url, label)
         if filename is None:
             continue
-        links.append(
-            Link(
-                filename=filename,
-                url=url,
-                hashes=hashes,
-                requires_python=attrs.get("data-requires-python") or None,
-                yanked=attrs.get("data-yanked"),
-                metadata_hashes=_html_metadata(attrs),
-                size=None,
-                upload_time=attrs.get("data-upload-time") or None,
+        if requires in requires_python_of:
+            requires_python = requires_python_of[requires]
+        else:
+            requires_python = requires_python_of[requires] = _unescape(requires) or None
+        if yanked and "&" in yanked:
+            yanked = _unescape(yanked)
+        if metadata and "&" in metadata:
+            metadata = _unescape(metadata)
+        if upload_time and "&" in upload_time:
+            upload_time = _unescape(upload_time)
+        append(
+            make_link(
+                (
+                    filename,
+                    url,
+                    hashes,
+                    requires_python,
+                    yanked,
+                    _html_metadata(metadata),
+                    None,
+                    upload_time or None,
+                )
             )
         )
     return ProjectPage(
