@@ -129,3 +129,21 @@ def test_may_fit_is_false_only_for_files_judge_rejects(target: str) -> None:
             assert isinstance(verdict, Rejection), filename
     assert passed_over > 100
     assert evaluator.may_fit("demo-1.0-py3-none-ANY.whl")  # tags compare lower-cased
+
+
+@pytest.mark.parametrize("variant", [None, "cpu", "cu128"])
+def test_with_variant_judges_like_an_evaluator_built_for_it(variant: str) -> None:
+    tags = supported_tags(parse_target("linux-x86_64"), "3.11")
+    base = LinkEvaluator("linux-x86_64", tags, "3.11.0", "cu126")
+    fresh = LinkEvaluator("linux-x86_64", tags, "3.11.0", variant)
+    twin = base.with_variant(variant)
+    assert twin.variant == variant and base.variant == "cu126"
+    labels = ["", "+cpu", "+cu126", "+cu128", "+rocm6.3"]
+    filenames = [f"torch-2.7.0{label}-cp311-cp311-manylinux_2_28_x86_64.whl" for label in labels]
+    filenames += _recorded_filenames()
+    for filename in filenames:
+        name = canonicalize_name(filename.split("-", 1)[0])
+        link = Link(filename, "https://x/" + filename, requires_python=">=3.10")
+        base.judge(name, link)  # fills the caches the twin shares
+        assert twin.evaluate(name, link) == fresh.evaluate(name, link), filename
+        assert twin.may_fit(filename) == fresh.may_fit(filename)

@@ -113,6 +113,17 @@ class LinkEvaluator:
         self._platform_fields: dict[str, bool] = {}
         self._tag_texts: dict[str, bool] = {}
 
+    def with_variant(self, variant: Optional[str]) -> LinkEvaluator:
+        """This evaluator for another torch ``variant`` (None: any local label).
+
+        The twin shares the tag tables and every cache, none of which depends on the
+        variant: a target's torch-family and other evaluators build them once.
+        """
+        twin = object.__new__(LinkEvaluator)
+        twin.__dict__.update(self.__dict__)
+        twin.variant = variant
+        return twin
+
     def evaluate(self, name: NormalizedName, link: Link) -> tuple[Optional[FileVerdict], str]:
         """``(verdict, "")`` when the file fits, else ``(None, reason)``."""
         verdict = self.judge(name, link)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import weakref
 from typing import Optional
 
-from packaging.tags import Tag
 from packaging.utils import NormalizedName
 
 from torchenv.index.models import Link, ProjectPage
@@ -104,8 +103,6 @@ class RunMemo:
     def __init__(self) -> None:
         self._pages: dict[int, PageFiles] = {}
         self._evaluators: dict[tuple[Target, str, Optional[str]], LinkEvaluator] = {}
-        # Both evaluators of a target (torch family and the rest) use the same tags.
-        self._tags: dict[tuple[Target, str], list[Tag]] = {}
 
     def page_files(self, page: ProjectPage) -> PageFiles:
         """``page`` grouped once; keyed by identity (the entry keeps the page alive)."""
@@ -121,15 +118,16 @@ class RunMemo:
         key = (target, python, variant)
         evaluator = self._evaluators.get(key)
         if evaluator is None:
-            tags = self._tags.get((target, python))
-            if tags is None:
-                tags = self._tags[(target, python)] = supported_tags(target, python)
-            evaluator = self._evaluators[key] = LinkEvaluator(
-                str(target.platform),
-                tags,
-                marker_environment(target, python)["python_full_version"],
-                variant,
-            )
+            if variant is not None:
+                # The same tags and caches as the target's other evaluator.
+                evaluator = self.evaluator(target, python, None).with_variant(variant)
+            else:
+                evaluator = LinkEvaluator(
+                    str(target.platform),
+                    supported_tags(target, python),
+                    marker_environment(target, python)["python_full_version"],
+                )
+            self._evaluators[key] = evaluator
         return evaluator
 
 
