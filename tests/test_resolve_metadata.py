@@ -15,6 +15,7 @@ import pytest
 from torchenv.resolve.metadata import (
     ExtraLine,
     RequirementLine,
+    dependency_fields,
     dependency_lines,
     read_headers,
     requirement_line,
@@ -117,3 +118,53 @@ def test_dependency_lines_without_requires_python() -> None:
     metadata = dependency_lines(b"Name: demo\nVersion: 1\n")
     assert metadata.requires_python is None
     assert metadata.requirements == ()
+
+
+# What dependency_fields' two patterns could get wrong that read_headers does right.
+ODD_DEPENDENCY_FIELDS = {
+    "after an envelope line": "From x\nRequires-Dist: a\n",
+    "continuation after envelope": "Requires-Dist: a\nFrom x\n b\nRequires-Dist: c\n",
+    "space before colon": "Requires-Dist : a\nRequires-Python :>=3\n",
+    "longer name": "Requires-Dist-Extra: a\nRequires-Pythonic: b\nX-Requires-Dist: c\n",
+    "folded requirement": "Requires-Dist: a\n  >=1;\n\tpython_version < '3.12'\nName: x\n",
+    "folded, crlf": "Requires-Dist: a\r\n >=1\r\nRequires-Python:\r\n >=3.9\r\n\r\n",
+    "bare cr between fields": "Requires-Dist: a\rRequires-Dist: b\r\rRequires-Dist: c",
+    "only a continuation": "Requires-Dist:\n  b\n",
+    "blank value": "Requires-Dist:   \t\nRequires-Python:",
+    "in the body": "Name: x\n\nRequires-Dist: body\n",
+    "after a body line without colon": "Name: x\nbody line\nRequires-Dist: b\n",
+    "after a non-ascii line": "Nämé: x\nRequires-Dist: b\n",
+    "look-alike letters": "REQUIRES-PYTHON: >=3\nRequire\u017f-Dist: a\nRequ\u0131res-Dist: b\n",
+    "continuation ends the block": "Requires-Dist: a\n b\nnot a header\n c\n",
+    "no final newline": "Name: x\nRequires-Dist: a\n b",
+    "starts with a continuation": " Requires-Dist: a\nRequires-Dist: b\n",
+    "form feed": "Requires-Dist: a\x0c\nRequires-Dist: b\x0bc\n",
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [*ODD_HEADERS.values(), *ODD_DEPENDENCY_FIELDS.values()],
+    ids=[*ODD_HEADERS, *ODD_DEPENDENCY_FIELDS],
+)
+def test_dependency_fields_are_those_read_headers_gives(text: str) -> None:
+    expected = [
+        (name.lower(), value)
+        for name, value in read_headers(text)
+        if name.lower() in ("requires-dist", "requires-python")
+    ]
+    assert dependency_fields(text) == expected
+
+
+def test_recorded_dependency_fields_are_those_read_headers_gives() -> None:
+    seen = 0
+    for path in RECORDED:
+        text = path.read_bytes().decode("utf-8", "replace")
+        expected = [
+            (name.lower(), value)
+            for name, value in read_headers(text)
+            if name.lower() in ("requires-dist", "requires-python")
+        ]
+        assert dependency_fields(text) == expected, path
+        seen += len(expected)
+    assert seen > 300
