@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Optional
 
@@ -34,10 +35,15 @@ class ResolvedTarget(Record):
     edges: tuple[tuple[str, str], ...]  # (parent name, child name)
 
 
+# Every (target, Python, variant) of a lock parses the project's requirements again, and
+# the catalog pairing reads them once more: parse each text once per process. Read-only.
+_requirement = functools.lru_cache(maxsize=1024)(Requirement)
+
+
 def _top_level(requirements: Sequence[str], environment: dict[str, str]) -> list[Dependency]:
     result = []
     for text in requirements:
-        requirement = Requirement(text)
+        requirement = _requirement(text)
         if requirement.marker is not None and not requirement.marker.evaluate(
             environment=dict(environment, extra="")
         ):
@@ -63,7 +69,7 @@ def paired_companions(requirements: Sequence[str]) -> dict[str, str]:
     from torchenv.catalog import load_catalog
 
     for text in requirements:
-        requirement = Requirement(text)
+        requirement = _requirement(text)
         if canonicalize_name(requirement.name) != "torch":
             continue
         exact = [
