@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 
@@ -47,3 +48,31 @@ def test_python_dash_m_runs_the_cli() -> None:
     )
     assert result.returncode == 0
     assert result.stdout.startswith("torchenv ")
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [("check", [False, None]), ("lock", [True, [100_000, 50, 1_000]]), ("export", [True, None])],
+)
+def test_collector_settings_per_command(command: str, expected: list[object]) -> None:
+    # As the console script runs it (argv from sys.argv): check runs without the cyclic
+    # collector, lock with rare collections, everything else with Python's defaults.
+    script = (
+        "import argparse, gc, json, sys\n"
+        "import torchenv.cli.main as cli\n"
+        "default = list(gc.get_threshold())\n"
+        "class Command:\n"
+        "    @staticmethod\n"
+        "    def run(args):\n"
+        "        threshold = list(gc.get_threshold())\n"
+        "        print(json.dumps([gc.isenabled(), None if threshold == default else threshold]))\n"
+        "        return 0\n"
+        "cli._command = lambda name: Command\n"
+        "cli._parse_plain = lambda name, arguments: argparse.Namespace(command=name)\n"
+        "sys.exit(cli.main())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, command], capture_output=True, text=True, check=True
+    )
+    enabled, threshold = json.loads(done.stdout)
+    assert [enabled, threshold if enabled else None] == expected
