@@ -20,14 +20,12 @@ import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
-from packaging.utils import canonicalize_name
-
 from torchenv.errors import IndexError_
 from torchenv.index.base_client import DEFAULT_TIMEOUT, OfflineCacheMiss, _is_file_url, _Transient
 from torchenv.index.cache import CachedPage, body_digest
 from torchenv.index.files import FileClient
 from torchenv.index.models import ProjectPage
-from torchenv.index.pages import JSON_CONTENT_TYPE, parse_project_page
+from torchenv.index.pages import JSON_CONTENT_TYPE, canonical_name, parse_project_page
 from torchenv.index.progress import ProgressCallback
 from torchenv.urls import strip_credentials
 
@@ -110,7 +108,7 @@ class IndexClient(FileClient):
     # -- pages ---------------------------------------------------------------
     @staticmethod
     def page_url(index_url: str, name: str) -> str:
-        return index_url.rstrip("/") + "/" + canonicalize_name(name) + "/"
+        return index_url.rstrip("/") + "/" + canonical_name(name) + "/"
 
     def project_page(self, index_url: str, name: str) -> ProjectPage:
         """The project's page on ``index_url`` (a simple-API base URL or file:// tree)."""
@@ -235,7 +233,7 @@ class IndexClient(FileClient):
                 response_time,
             )
             self._served[clean] = body_digest(empty)
-            return ProjectPage(canonicalize_name(name), clean, ())
+            return ProjectPage(canonical_name(name), clean, ())
         self._check_status(response, clean)
         return self._keep_new_page(clean, name, response, request_time, response_time)
 

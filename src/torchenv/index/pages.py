@@ -16,14 +16,13 @@ from collections.abc import Mapping
 from typing import Any, Optional, Union
 from urllib.parse import unquote, urljoin, urlsplit
 
-from packaging.utils import canonicalize_name
-
 from torchenv.errors import IndexError_
 from torchenv.index.models import DIST_SUFFIXES, Link, ProjectPage
 from torchenv.urls import redact_url
 
 __all__ = [
     "JSON_CONTENT_TYPE",
+    "canonical_name",
     "HTML_CONTENT_TYPE",
     "parse_html_page",
     "parse_json_page",
@@ -73,6 +72,18 @@ _HASH_FRAGMENT = re.compile(r"^([A-Za-z0-9_]+)=([0-9A-Fa-f]+)$")
 _HASH_NAMES = frozenset(hashlib.algorithms_guaranteed)
 
 
+def canonical_name(name: str) -> str:
+    """The PEP 503 normalised name (``packaging.utils.canonicalize_name``).
+
+    packaging.utils is imported on first use: it pulls in ``packaging.tags`` (logging,
+    subprocess, sysconfig: ~10 ms), which the lock fast path's page revalidation would
+    otherwise never need.
+    """
+    from packaging.utils import canonicalize_name
+
+    return canonicalize_name(name)
+
+
 def project_name_from_url(page_url: str) -> str:
     """``https://pypi.org/simple/Typing_Extensions/`` -> ``typing-extensions``.
 
@@ -81,7 +92,7 @@ def project_name_from_url(page_url: str) -> str:
     segments = [s for s in urlsplit(page_url).path.split("/") if s]
     if segments and segments[-1].lower() in ("index.html", "index.htm", "index.json"):
         segments.pop()
-    return canonicalize_name(unquote(segments[-1])) if segments else ""
+    return canonical_name(unquote(segments[-1])) if segments else ""
 
 
 def _unescape(value: str) -> str:
@@ -273,7 +284,7 @@ def parse_html_page(text: str, page_url: str, name: Optional[str] = None) -> Pro
             )
         )
     return ProjectPage(
-        name=canonicalize_name(name) if name else project_name_from_url(page_url),
+        name=canonical_name(name) if name else project_name_from_url(page_url),
         url=page_url,
         links=tuple(links),
     )
@@ -357,7 +368,7 @@ def parse_json_page(
         )
     page_name = name or document.get("name")
     return ProjectPage(
-        name=canonicalize_name(page_name)
+        name=canonical_name(page_name)
         if isinstance(page_name, str) and page_name
         else project_name_from_url(page_url),
         url=page_url,
