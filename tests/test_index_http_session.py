@@ -9,6 +9,7 @@ requests under a proxy from the environment (tests/test_index_proxy.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -119,3 +120,86 @@ def test_pages_and_metadata_over_the_lean_path(tmp_path: Path) -> None:
         "/simple/demo-pkg/",
         "/simple/demo-pkg/demo_pkg-1.0-py3-none-any.whl.metadata",
     ]
+
+
+class _CountingStream(httpx.SyncByteStream):
+    """A body that records whether it was read to the end."""
+
+    def __init__(self, body: bytes, reads: list[str], name: str) -> None:
+        self.body, self.reads, self.name = body, reads, name
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.body
+        self.reads.append(self.name)
+
+
+def test_a_short_redirect_body_is_read_so_the_connection_can_be_reused() -> None:
+    reads: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/small/":
+            body = b"moved"
+            return httpx.Response(
+                302,
+                headers={"Location": "/final/", "Content-Length": str(len(body))},
+                stream=_CountingStream(body, reads, "small"),
+            )
+        if request.url.path == "/big/":  # over the limit: dropped with its connection
+            body = b"x" * (64 * 1024 + 1)
+            return httpx.Response(
+                302,
+                headers={"Location": "/final/", "Content-Length": str(len(body))},
+                stream=_CountingStream(body, reads, "big"),
+            )
+        return httpx.Response(200, content=b"here")
+
+    session = make_http_client(httpx.MockTransport(handler), 5.0, 2)
+    assert session.get("http://index.example/small/").content == b"here"
+    assert session.get("http://index.example/big/").content == b"here"
+    session.close()
+    assert reads == ["small"]
+
+
+def test_a_cookie_gate_is_passed_through_the_client() -> None:
+    # A server that sets a cookie and redirects back to the same URL, answering only
+    # requests that carry it (some CDNs and SSO proxies do this).
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie", ""))
+        if request.headers.get("cookie") != "gate=open":
+            return httpx.Response(
+                302, headers={"Location": str(request.url), "Set-Cookie": "gate=open; Path=/"}
+            )
+        return httpx.Response(200, content=b"page")
+
+    session = make_http_client(httpx.MockTransport(handler), 5.0, 2)
+    assert session.get("http://index.example/simple/demo/").content == b"page"
+    # Later requests carry the cookie too (they go through the client from now on).
+    assert session.get("http://index.example/simple/other/").content == b"page"
+    session.close()
+    assert seen == ["", "gate=open", "gate=open"]
+
+
+def test_a_mangled_body_is_retried_then_one_clear_error(tmp_path: Path) -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(
+            200, headers={"Content-Encoding": "gzip", "Content-Type": "text/html"}, content=b"no"
+        )
+
+    client = IndexClient(
+        cache_dir=tmp_path, transport=httpx.MockTransport(handler), retries=1, backoff=0
+    )
+    with client, pytest.raises(IndexError_, match=r"simple/demo/: undecodable response"):
+        client.project_page("http://index.example/simple", "demo")
+    assert len(calls) == 2
+
+
+def test_a_closed_session_refuses_the_lean_path_too() -> None:
+    session = make_http_client(httpx.MockTransport(lambda request: httpx.Response(200)), 5.0, 2)
+    session.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        session.get("http://index.example/simple/demo/")

@@ -99,4 +99,4 @@ def test_lock_manifest_finds_the_redirected_page(tmp_path: Path, now_offset: obj
         cache = client.cache
     assert read_urls == {ASKED: body_digest(BODY)}
     when = None if now_offset is None else now + 60.0
-    assert cache.usable_page_digest(ASKED, when) == body_digest(BODY)
+    assert cache.cached_page_digest(ASKED, when) == (body_digest(BODY), True)

@@ -2,8 +2,9 @@
 
 Over a real loopback index with an injected clock: a fresh page costs no request, a
 stale one a conditional request whose 304 renews it (and its body is never parsed), a
-changed page (200) is parsed and cached, a failure is None. Pages renewed or replaced
-count as fresh for the rest of the client's life.
+changed page (200) is parsed and cached and its new digest returned, a project gone
+(404) becomes an empty page, offline nothing is sent, a failure is None. Pages renewed
+or replaced count as fresh for the rest of the client's life.
 """
 
 from __future__ import annotations
@@ -89,7 +90,9 @@ def test_changed_page_is_cached_and_not_asked_for_again(
     os.utime(page_file, (page_file.stat().st_atime, page_file.stat().st_mtime + 5))
     before = len(server.requests)
     with new_client(tmp_path, time.time() + 120) as client:
-        assert client.revalidate_pages([url]) == {url: None}
+        new_digest = body_digest(page_file.read_bytes())
+        assert client.revalidate_pages([url]) == {url: new_digest}
+        assert client.pages_read() == {}  # revalidated, not yet read by anyone
         page = client.project_page(f"{server.url}/simple", "demo-pkg")
         assert client.pages_read()[url] == body_digest(page_file.read_bytes())
     assert [link.filename for link in page.links] == ["demo_pkg-1.0-py3-none-any.whl"]
@@ -107,3 +110,58 @@ def test_failures_and_unknown_pages_are_none_after_one_attempt(
         result = client.revalidate_pages([url, f"{server.url}/simple/never-read/"])
     assert result == {url: None, f"{server.url}/simple/never-read/": None}
     assert [path for _m, path, _h in server.requests[before:]] == [PAGE]  # no retry
+
+
+def test_offline_sends_nothing_and_counts_the_cached_copy(
+    server: IndexServer, tmp_path: Path
+) -> None:
+    digest = cached_digest(tmp_path, server)
+    url = f"{server.url}{PAGE}"
+    before = len(server.requests)
+    with new_client(tmp_path, time.time() + 120, offline=True) as client:
+        assert client.revalidate_pages([url]) == {url: digest}
+    assert len(server.requests) == before
+
+
+def test_a_full_answer_with_the_same_body_counts_as_unchanged(
+    server: IndexServer, tmp_path: Path
+) -> None:
+    digest = cached_digest(tmp_path, server)
+    url = f"{server.url}{PAGE}"
+    server.validators = False  # a server without conditional requests: always 200
+    with new_client(tmp_path, time.time() + 120) as client:
+        assert client.revalidate_pages([url]) == {url: digest}
+
+
+def test_a_project_gone_from_the_index_is_an_empty_page(
+    server: IndexServer, tmp_path: Path
+) -> None:
+    cached_digest(tmp_path, server)
+    url = f"{server.url}{PAGE}"
+    server.fail_times(PAGE, 2, status=404)
+    later = time.time() + 120
+    with new_client(tmp_path, later) as client:
+        (digest,) = client.revalidate_pages([url]).values()
+        assert digest is not None
+        page = client.project_page(f"{server.url}/simple", "demo-pkg")  # no second request
+    assert page.links == ()
+    assert [path for _m, path, _h in server.requests].count(PAGE) == 2  # first read + 404
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(
+    server: IndexServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from torchenv.index import cache as cache_module
+
+    digest = cached_digest(tmp_path, server)
+    url = f"{server.url}{PAGE}"
+
+    def read_only(path: Path, data: bytes) -> None:
+        raise PermissionError(13, "Read-only file system", str(path))
+
+    monkeypatch.setattr(cache_module, "_replace_file", read_only)
+    server.clock = lambda: time.time() + 120
+    with new_client(tmp_path, time.time() + 120) as client:
+        assert client.revalidate_pages([url]) == {url: digest}  # 304, renewal not kept
+        page = client.project_page(f"{server.url}/simple", "demo-pkg")
+    assert [link.filename for link in page.links] == ["demo_pkg-1.0-py3-none-any.whl"]

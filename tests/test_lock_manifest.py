@@ -26,10 +26,10 @@ from torchenv.lock import manifest as manifest_module
 from torchenv.lock.manifest import (
     LockedFile,
     LockManifest,
-    is_up_to_date,
     manifest_from_json,
     manifest_path,
     manifest_to_json,
+    pages_to_revalidate,
 )
 
 TINYDEP_PAGE = "/simple/tinydep/"
@@ -245,6 +245,36 @@ def test_stale_page_is_revalidated_and_unchanged_proves_the_lock(
     assert "up to date" in capsys.readouterr().err
     assert lock(project, server) == 0  # renewed by the 304: no request at all
     assert len(server.requests) == before + 1 and resolutions == [1]
+
+
+def test_revalidation_sends_the_credentials_of_the_index_urls(
+    server: IndexServer, project: Path, resolutions: list[int], tmp_path: Path, capsys: Any
+) -> None:
+    # The manifest's page URLs carry no credentials; the index URLs given do.
+    server.auth = ("user", "s3cret")
+    authed = server.url.replace("http://", "http://user:s3cret@")
+
+    def locked() -> int:
+        return main(
+            [
+                "lock",
+                str(project),
+                "--index-url",
+                f"{authed}/simple",
+                "--pytorch-index-url",
+                f"{authed}/whl",
+            ]
+        )
+
+    assert locked() == 0
+    stale_tinydep(tmp_path, server)
+    before = len(server.requests)
+    capsys.readouterr()
+    assert locked() == 0
+    assert resolutions == [1]  # 304 with credentials: up to date
+    [(_method, path, headers)] = server.requests[before:]
+    assert path == TINYDEP_PAGE and headers["Authorization"].startswith("Basic ")
+    assert "s3cret" not in capsys.readouterr().err
 
 
 def test_stale_page_that_changed_resolves_again(
@@ -482,16 +512,28 @@ def test_manifest_round_trips_and_refuses_malformed_text() -> None:
         assert manifest_from_json(broken) is None
 
 
-def test_is_up_to_date_checks_every_record() -> None:
-    manifest = _manifest()
+def test_pages_to_revalidate_checks_every_record() -> None:
+    manifest = _manifest()._replace(
+        pages=(("https://i/simple/a/", "d"), ("https://i/simple/b/", "e"))
+    )
     digests = {"/p/pyproject.toml": "b" * 64, "/p/pylock.cpu.toml": "a" * 64}
-    pages = {"https://i/simple/a/": "d"}
-    assert is_up_to_date(manifest, "key", pages.get, digests.get)
-    assert not is_up_to_date(manifest, "other key", pages.get, digests.get)
+    fresh = {"https://i/simple/a/": ("d", True), "https://i/simple/b/": ("e", True)}
+    assert pages_to_revalidate(manifest, "key", fresh.__getitem__, digests.get) == []
+    assert pages_to_revalidate(manifest, "other key", fresh.__getitem__, digests.get) is None
     for path in digests:
-        assert not is_up_to_date(manifest, "key", pages.get, {**digests, path: None}.get)
-    assert not is_up_to_date(manifest, "key", {}.get, digests.get)
-    assert not is_up_to_date(manifest._replace(files=()), "key", pages.get, digests.get)
+        broken = {**digests, path: None}.get
+        assert pages_to_revalidate(manifest, "key", fresh.__getitem__, broken) is None
+    no_files = manifest._replace(files=())
+    assert pages_to_revalidate(no_files, "key", fresh.__getitem__, digests.get) is None
+    # A stale page holding the recorded body is to be revalidated, in manifest order.
+    stale = {**fresh, "https://i/simple/b/": ("e", False)}
+    assert pages_to_revalidate(manifest, "key", stale.__getitem__, digests.get) == [
+        "https://i/simple/b/"
+    ]
+    # Another body (fresh or stale) or no cached copy at all: resolve.
+    for other in [("x", True), ("x", False), (None, False)]:
+        changed = {**fresh, "https://i/simple/a/": other}
+        assert pages_to_revalidate(manifest, "key", changed.__getitem__, digests.get) is None
 
 
 def test_manifest_path_is_one_per_output_folder(tmp_path: Path) -> None:

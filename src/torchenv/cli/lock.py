@@ -5,7 +5,10 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import argparse
-    from typing import Any
+    from pathlib import Path
+    from typing import Any, Optional
+
+    from torchenv.lock.manifest import LockManifest
 
 __all__ = ["add_arguments", "run"]
 
@@ -129,7 +132,9 @@ def _output_dir(args: argparse.Namespace) -> str:
     return project if os.path.isdir(project) else os.path.dirname(project)
 
 
-def _up_to_date(args: argparse.Namespace, key: str, manifest_file: Any) -> tuple[Any, Any]:
+def _up_to_date(
+    args: argparse.Namespace, key: str, manifest_file: Path
+) -> tuple[Optional[LockManifest], Any]:
     """(the manifest of the last lock when it proves this one would change nothing,
     the index client it built, if any, for the normal path to go on with).
 
@@ -154,6 +159,10 @@ def _up_to_date(args: argparse.Namespace, key: str, manifest_file: Any) -> tuple
     revalidate = getattr(source, "revalidate_pages", None)
     if revalidate is None:
         return None, source
+    remember = getattr(source, "remember_credentials", None)
+    if remember is not None:
+        # The manifest's URLs carry no credentials; these index URLs may.
+        remember(_known_index_urls(args))
     # What the normal path would revalidate one level of the resolution at a time. A
     # renewed (or replaced) page counts as fresh for the rest of the run, so the
     # resolution that follows a change does not ask again. One attempt each: a
@@ -164,6 +173,17 @@ def _up_to_date(args: argparse.Namespace, key: str, manifest_file: Any) -> tuple
         source.close()
         return manifest, None
     return None, source
+
+
+def _known_index_urls(args: argparse.Namespace) -> list[str]:
+    """The index URLs known without reading the project: flags and environment."""
+    import os
+
+    from torchenv.catalog.indexes import INDEX_ENV
+    from torchenv.index.config import default_index_url
+
+    urls = [args.index_url, args.pytorch_index_url, os.environ.get(INDEX_ENV)]
+    return [url for url in urls if url] + [default_index_url(os.environ)]
 
 
 def _report_unchanged(args: argparse.Namespace, manifest: Any) -> int:
@@ -221,8 +241,6 @@ def _report_unchanged(args: argparse.Namespace, manifest: Any) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import os
-    import sys
-    from pathlib import Path
 
     key = manifest_file = source = None
     if not args.check and not args.compute_missing_hashes:
@@ -237,6 +255,23 @@ def run(args: argparse.Namespace) -> int:
             manifest, source = _up_to_date(args, key, manifest_file)
             if manifest is not None:
                 return _report_unchanged(args, manifest)
+    try:
+        return _lock(args, key, manifest_file, source)
+    finally:
+        # The fast path's client, when _lock stopped before handing it to lock_all.
+        close = getattr(source, "close", None)
+        if close is not None:
+            close()
+
+
+def _lock(args: argparse.Namespace, key: Any, manifest_file: Any, source: Any) -> int:
+    """Resolve and write (or check, or show) the lock files: the normal path.
+
+    ``source``: the index client the up-to-date check built, or None for a new one.
+    """
+    import os
+    import sys
+    from pathlib import Path
 
     from torchenv.catalog.indexes import variant_index_url
     from torchenv.cli.output import print_json

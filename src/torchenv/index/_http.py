@@ -14,9 +14,11 @@ price of loading the CA bundle up front; otherwise the lazy per-scheme transport
 Plain GETs (pages, METADATA files) without credentials skip ``httpx.Client``'s
 per-request machinery (request building and URL merging, the auth flow, the cookie
 jar: about 0.3 ms of CPU per request, a tenth of a cold lock's fetching) and go to the
-transport directly, following redirects the way the client does. Anything else (a
+transport directly, following redirects to the URLs the client would. Anything else (a
 request with credentials, a proxy from the environment, streamed downloads) goes
-through the client.
+through the client, and so does everything once a server has set a cookie: the
+cookie goes into the client's jar and the client sends it from then on. Responses of
+the lean path carry no ``history`` or ``elapsed``; nothing here reads them.
 """
 
 from __future__ import annotations
@@ -28,12 +30,22 @@ from typing import Optional
 
 import httpx
 
-__all__ = ["PROXY_VARIABLES", "USER_AGENT", "HttpSession", "make_http_client", "proxy_configured"]
+__all__ = [
+    "MAX_REDIRECTS",
+    "PROXY_VARIABLES",
+    "USER_AGENT",
+    "HttpSession",
+    "make_http_client",
+    "proxy_configured",
+]
 
 USER_AGENT = "torchenv (index client)"
 # httpx.Client's limit; a loop of redirects ends in httpx.TooManyRedirects either way.
 MAX_REDIRECTS = 20
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# A redirect's body is read (so its keep-alive connection goes back to the pool) when
+# it says it is at most this long; a longer or unsized one is dropped with its connection.
+_DRAIN_LIMIT = 64 * 1024
 # The proxy variables httpx reads (any case); NO_PROXY alone routes nothing anywhere.
 PROXY_VARIABLES = frozenset({"http_proxy", "https_proxy", "all_proxy"})
 
@@ -98,6 +110,11 @@ def _redirect_url(request: httpx.Request, location: str) -> httpx.URL:
     return request.url.join(url) if url.is_relative_url else url
 
 
+def _drains(response: httpx.Response) -> bool:
+    length = response.headers.get("content-length", "")
+    return length.isascii() and length.isdigit() and int(length) <= _DRAIN_LIMIT
+
+
 class HttpSession:
     """The index client's HTTP: an ``httpx.Client`` plus a lean path for plain GETs.
 
@@ -120,8 +137,10 @@ class HttpSession:
         auth: Optional[httpx.Auth] = None,
     ) -> httpx.Response:
         """GET ``url`` following redirects; the body is read and the response closed."""
-        if auth is not None or self._direct is None:
+        if auth is not None or self._direct is None or self.client.cookies:
             return self.client.get(url, headers=headers, auth=auth)
+        if self.client.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
         merged = self._headers
         if headers:
             # As the client merges them: same names on the wire, later values win.
@@ -132,16 +151,25 @@ class HttpSession:
             response = self._direct.handle_request(request)
             response.request = request
             location = response.headers.get("location")
-            if response.status_code not in _REDIRECTS or location is None:
+            redirect = response.status_code in _REDIRECTS and location is not None
+            if not redirect or _drains(response):
                 try:
                     response.read()
                 finally:
                     response.close()
+            else:
+                response.close()
+            if "set-cookie" in response.headers:
+                # A server that keeps state in cookies (a gate that sets one and
+                # redirects back): the client's jar holds it and the client goes on.
+                self.client.cookies.extract_cookies(response)
+                if redirect:
+                    return self.client.get(_redirect_url(request, location or ""), headers=headers)
+            if not redirect:
                 return response
-            response.close()
             request = httpx.Request(
                 "GET",
-                _redirect_url(request, location),
+                _redirect_url(request, location or ""),
                 headers=merged,
                 extensions={"timeout": self._timeout},
             )

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
     from torchenv.index._http import HttpSession
 
-__all__ = ["DEFAULT_TIMEOUT", "BaseClient", "OfflineCacheMiss"]
+__all__ = ["DEFAULT_TIMEOUT", "BaseClient", "OfflineCacheMiss", "TransientError", "is_file_url"]
 
 DEFAULT_TIMEOUT = 30.0
 _T = TypeVar("_T")
@@ -52,11 +52,11 @@ class OfflineCacheMiss(IndexError_):
         super().__init__(f"not in the cache (offline): {', '.join(self.missing)}")
 
 
-class _Transient(Exception):
+class TransientError(Exception):
     """A failure worth another attempt (5xx)."""
 
 
-def _is_file_url(url: str) -> bool:
+def is_file_url(url: str) -> bool:
     return url.startswith("file:")
 
 
@@ -164,6 +164,12 @@ class BaseClient:
             )
         return strip_credentials(url)
 
+    def remember_credentials(self, urls: Iterable[str]) -> None:
+        """Keep the credentials of these index URLs for their hosts, as reading a page
+        from them would: for requests by URLs that carry none (a lock manifest's)."""
+        for url in urls:
+            self._remember_auth(url)
+
     def _auth_for(self, url: str) -> Optional[httpx.Auth]:
         """Credentials given in an index URL for this host, else the netrc file's."""
         parts = urlsplit(url)
@@ -202,7 +208,7 @@ class BaseClient:
         for number in range(retries + 1):
             try:
                 return attempt()
-            except _Transient as exc:
+            except TransientError as exc:
                 last = str(exc)
             except httpx.TooManyRedirects:
                 # Not transient: the same loop would come back on every attempt.
@@ -213,6 +219,14 @@ class BaseClient:
                 # Messages of transport errors carry no URL; redact anyway in case.
                 last = f"connection failed ({type(exc).__name__}: {exc})"
                 last = last.replace(url, redact_url(url))
+            except httpx.DecodingError as exc:
+                # A body that does not match its Content-Encoding: cut short or mangled
+                # on the way, so worth another attempt, like a dropped connection.
+                last = f"undecodable response ({exc})".replace(url, redact_url(url))
+            except httpx.HTTPError as exc:
+                # Anything else httpx refuses (e.g. a URL it cannot send): not transient.
+                reason = f"{type(exc).__name__}: {exc}".replace(url, redact_url(url))
+                raise IndexError_(f"{redact_url(url)}: request failed ({reason})") from None
             if number < retries:
                 self._emit("retry", f"{last}; retrying ({number + 1}/{retries})", url)
                 time.sleep(min(self.backoff * (2**number), 10.0))
@@ -225,7 +239,7 @@ class BaseClient:
     def _check_status(self, response: httpx.Response, url: str) -> None:
         status = response.status_code
         if status >= 500:
-            raise _Transient(f"HTTP {status}")
+            raise TransientError(f"HTTP {status}")
         if status in (401, 403):
             raise IndexError_(
                 f"{redact_url(url)}: HTTP {status} (authentication required or refused; "

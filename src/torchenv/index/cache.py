@@ -86,6 +86,14 @@ def _replace_file(path: Path, data: bytes) -> None:
         raise
 
 
+def _write_entry(path: Path, data: bytes) -> bool:
+    try:
+        _replace_file(path, data)
+    except OSError:
+        return False
+    return True
+
+
 class CachedPage(Record):
     """A page body as last served, with what is needed to reuse or revalidate it.
 
@@ -150,14 +158,6 @@ class IndexCache:
             fresh_until=_number(header.get("fresh_until")),
         )
 
-    def usable_page_digest(self, url: str, now: Optional[float]) -> Optional[str]:
-        """:func:`body_digest` of the cached copy of ``url`` if it may be used without a
-        request: fresh at ``now`` (the client's rule), or of any age when ``now`` is
-        None (offline). None when there is no usable copy. Reads only; sends nothing.
-        """
-        digest, usable = self.cached_page_digest(url, now)
-        return digest if usable else None
-
     def cached_page_digest(self, url: str, now: Optional[float]) -> tuple[Optional[str], bool]:
         """(:func:`body_digest` of the cached copy of ``url`` or None when there is none,
         whether it may be used without a request: fresh at ``now``, any age offline).
@@ -167,11 +167,13 @@ class IndexCache:
             return None, False
         return body_digest(cached.body), now is None or cached.is_fresh(now)
 
-    def store_page(self, page: CachedPage, key: Optional[str] = None) -> None:
+    def store_page(self, page: CachedPage, key: Optional[str] = None) -> bool:
         """Write ``page`` under ``key``, the URL it is asked for by (``page.url`` if None).
 
         After a redirect the two differ: the page is looked up by the URL requested and
-        its relative links resolve against ``page.url``, where it was found.
+        its relative links resolve against ``page.url``, where it was found. False when
+        the cache cannot be written (read-only, full disk): a cache is only a copy, so
+        that is no error; the next run asks again.
         """
         header = {
             "url": strip_credentials(page.url),
@@ -185,7 +187,7 @@ class IndexCache:
             "size": len(page.body),
         }
         data = json.dumps(header, sort_keys=True).encode("utf-8") + b"\n" + page.body
-        _replace_file(self.page_path(page.url if key is None else key), data)
+        return _write_entry(self.page_path(page.url if key is None else key), data)
 
     def forget_page(self, url: str) -> None:
         """Remove the cached copy of ``url``, if any (the server asked not to keep it)."""
@@ -219,5 +221,6 @@ class IndexCache:
             return None  # damaged copy of a file whose hash the index published
         return data
 
-    def store_metadata(self, key: str, data: bytes) -> None:
-        _replace_file(self.metadata_path(key), data)
+    def store_metadata(self, key: str, data: bytes) -> bool:
+        """Keep METADATA under ``key``; False when the cache cannot be written (no error)."""
+        return _write_entry(self.metadata_path(key), data)

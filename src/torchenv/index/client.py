@@ -21,11 +21,21 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Callable, Optional, Union
 
 from torchenv.errors import IndexError_
-from torchenv.index.base_client import DEFAULT_TIMEOUT, OfflineCacheMiss, _is_file_url, _Transient
+from torchenv.index.base_client import (
+    DEFAULT_TIMEOUT,
+    OfflineCacheMiss,
+    TransientError,
+    is_file_url,
+)
 from torchenv.index.cache import CachedPage, body_digest
 from torchenv.index.files import FileClient
 from torchenv.index.models import ProjectPage
-from torchenv.index.pages import JSON_CONTENT_TYPE, canonical_name, parse_project_page
+from torchenv.index.pages import (
+    JSON_CONTENT_TYPE,
+    canonical_name,
+    parse_project_page,
+    project_name_from_url,
+)
 from torchenv.index.progress import ProgressCallback
 from torchenv.urls import strip_credentials
 
@@ -43,6 +53,8 @@ ACCEPT = (
     "application/vnd.pypi.simple.v1+json, "
     "application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 )
+# What a project the index does not have is cached as (404/410: no files).
+_NO_FILES = b'{"meta": {"api-version": "1.0"}, "files": []}'
 # Response headers that decide how a page is revalidated and how long it stays fresh.
 _FRESHNESS_HEADERS = ("etag", "last-modified", "cache-control", "expires", "date", "age")
 
@@ -129,7 +141,7 @@ class IndexClient(FileClient):
         memo = self._pages.get(url)
         if memo is not None:
             return memo
-        if _is_file_url(url):
+        if is_file_url(url):
             return self.project_page(index_url, name)
         if self.refresh and not self.offline:
             return None
@@ -167,7 +179,7 @@ class IndexClient(FileClient):
         must redo that work if the revalidated page differs.
         """
         url = self.page_url(index_url, name)
-        if self.offline or _is_file_url(url) or url in self._pages:
+        if self.offline or is_file_url(url) or url in self._pages:
             return None
         clean = strip_credentials(url)
         cached = self.cache.load_page(clean)
@@ -181,7 +193,7 @@ class IndexClient(FileClient):
         return page
 
     def _project_page(self, index_url: str, name: str, url: str) -> ProjectPage:
-        if _is_file_url(url):
+        if is_file_url(url):
             from torchenv.index.local import local_project_page
 
             self._served[strip_credentials(url)] = None
@@ -204,7 +216,7 @@ class IndexClient(FileClient):
         def attempt() -> httpx.Response:
             response = self._http.get(clean, headers=headers, auth=self._auth_for(clean))
             if response.status_code >= 500:
-                raise _Transient(f"HTTP {response.status_code}")
+                raise TransientError(f"HTTP {response.status_code}")
             return response
 
         request_time = self._clock()
@@ -221,21 +233,32 @@ class IndexClient(FileClient):
                 return handed_out[1]
             return parse_project_page(cached.body, cached.content_type, cached.url, name)
         if response.status_code in (404, 410):
-            # pip's behaviour: an index that lacks a project offers no files for it.
-            # The resolver turns an empty page into "no versions of X on index Y".
             self._emit("done", f"{name}: not on this index (HTTP {response.status_code})", clean)
-            empty = b'{"meta": {"api-version": "1.0"}, "files": []}'
-            self._store_page(
-                clean,
-                CachedPage(clean, JSON_CONTENT_TYPE, empty),
-                response,
-                request_time,
-                response_time,
+            self._served[clean] = self._keep_missing_page(
+                clean, response, request_time, response_time
             )
-            self._served[clean] = body_digest(empty)
             return ProjectPage(canonical_name(name), clean, ())
         self._check_status(response, clean)
-        return self._keep_new_page(clean, name, response, request_time, response_time)
+        page = self._keep_new_page(clean, name, response, request_time, response_time)
+        self._served[clean] = body_digest(response.content)
+        return page
+
+    def _keep_missing_page(
+        self, clean: str, response: httpx.Response, request_time: float, response_time: float
+    ) -> str:
+        """Cache a project the index does not have (404/410) as an empty page; its digest.
+
+        pip's behaviour: an index that lacks a project offers no files for it (the
+        resolver says "no versions of X on index Y"); cached, so offline runs agree.
+        """
+        self._store_page(
+            clean,
+            CachedPage(clean, JSON_CONTENT_TYPE, _NO_FILES),
+            response,
+            request_time,
+            response_time,
+        )
+        return body_digest(_NO_FILES)
 
     def _keep_new_page(
         self,
@@ -259,7 +282,6 @@ class IndexClient(FileClient):
             request_time,
             response_time,
         )
-        self._served[clean] = body_digest(response.content)
         self._emit("done", f"{name}: {len(page.links)} files", clean)
         return page
 
@@ -322,29 +344,31 @@ class IndexClient(FileClient):
         return [page for page in results if page is not None]
 
     def revalidate_pages(self, urls: Iterable[str], retries: int = 0) -> dict[str, Optional[str]]:
-        """Whether the cached pages at ``urls`` (credentials stripped) still hold what
-        the index serves: each URL's :func:`~torchenv.index.cache.body_digest` when
-        its cached copy is fresh or the index answers 304 (which renews it, unparsed),
-        else None: no cached copy, a failed request, or a changed page (a 200, parsed
-        and cached as :meth:`project_page` would, so it is not asked for again).
-        Pages confirmed or replaced count as fresh for the rest of this client's life.
-        In parallel, with ``retries`` per request; raises nothing.
+        """What the pages at ``urls`` (credentials stripped, as :meth:`page_url` spells
+        them) hold now: each URL's :func:`~torchenv.index.cache.body_digest`, taken from
+        the cached copy when it is fresh or the index answers 304 (which renews it; the
+        body is not parsed), else from what the index sent (a 200, parsed and cached as
+        :meth:`project_page` would; a 404/410, cached as a page without files). None: no
+        cached copy, a failed request, an unreadable page. Offline, nothing is sent:
+        each cached copy counts as it is. Pages renewed or replaced here count as fresh
+        for the rest of this client's life, so a resolution that follows does not ask
+        again. In parallel, with ``retries`` per request; raises nothing.
         """
         wanted = list(dict.fromkeys(urls))
 
         def revalidate(url: str) -> Optional[str]:
             try:
-                return self._unchanged_digest(url, retries)
-            except IndexError_:
+                return self._current_digest(url, retries)
+            except (IndexError_, OSError):
                 return None
 
         return dict(zip(wanted, self._parallel(revalidate, wanted)))
 
-    def _unchanged_digest(self, url: str, retries: int) -> Optional[str]:
+    def _current_digest(self, url: str, retries: int) -> Optional[str]:
         cached = self.cache.load_page(url)
         if cached is None:
             return None
-        if self._usable(url, cached):
+        if self.offline or self._usable(url, cached):
             return body_digest(cached.body)
         headers = _page_request_headers(cached)
         self._emit("fetch", "revalidating page", url)
@@ -352,18 +376,24 @@ class IndexClient(FileClient):
         def attempt() -> httpx.Response:
             response = self._http.get(url, headers=headers, auth=self._auth_for(url))
             if response.status_code >= 500:
-                raise _Transient(f"HTTP {response.status_code}")
+                raise TransientError(f"HTTP {response.status_code}")
             return response
 
         request_time = self._clock()
         response = self._retrying(url, attempt, retries)
         response_time = self._clock()
-        if response.status_code == 304:
+        status = response.status_code
+        if status == 304:
             self._store_page(url, cached, response, request_time, response_time, True)
-            self._renewed.add(url)
-            return body_digest(cached.body)
-        if response.status_code == 200:
-            name = url.rstrip("/").rpartition("/")[2]
-            self._keep_new_page(url, name, response, request_time, response_time)
-            self._renewed.add(url)
-        return None
+            digest = body_digest(cached.body)
+        elif status in (404, 410):
+            digest = self._keep_missing_page(url, response, request_time, response_time)
+        elif status == 200:
+            self._keep_new_page(
+                url, project_name_from_url(url), response, request_time, response_time
+            )
+            digest = body_digest(response.content)
+        else:
+            return None
+        self._renewed.add(url)
+        return digest

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Optional, Union
 
 from torchenv.errors import IndexError_
-from torchenv.index.base_client import BaseClient, OfflineCacheMiss, _is_file_url
+from torchenv.index.base_client import BaseClient, OfflineCacheMiss, is_file_url
 from torchenv.index.models import Link
 
 __all__ = ["FileClient"]
@@ -71,7 +71,7 @@ class FileClient(BaseClient):
         cached = self.cache.load_metadata(key)
         if cached is not None:
             return cached
-        if self.offline and not _is_file_url(link.url):
+        if self.offline and not is_file_url(link.url):
             raise OfflineCacheMiss([f"metadata of {link.filename} ({link.url})"])
         data = self._fetch_metadata(link)
         if link.metadata_hashes:
@@ -91,7 +91,7 @@ class FileClient(BaseClient):
         return {by_name[url]: data for url, data in zip(by_name, results) if data is not None}
 
     def _fetch_metadata(self, link: Link) -> bytes:
-        if _is_file_url(link.url):
+        if is_file_url(link.url):
             from torchenv.index.local import file_url_path, local_wheel_metadata
 
             return local_wheel_metadata(file_url_path(link.url), link.filename)
@@ -191,7 +191,7 @@ class FileClient(BaseClient):
         import tempfile
 
         target = Path(dest) / link.filename
-        if self.offline and not _is_file_url(link.url):
+        if self.offline and not is_file_url(link.url):
             raise OfflineCacheMiss([link.url])
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(
@@ -199,7 +199,7 @@ class FileClient(BaseClient):
         )
         os.close(fd)
         try:
-            if _is_file_url(link.url):
+            if is_file_url(link.url):
                 digests = self._copy_local(link, tmp_name)
             else:
                 digests = self._retrying(link.url, lambda: self._stream_to(link, tmp_name))

@@ -35,7 +35,7 @@ with the recorded body. Anything unreadable, missing or different is a miss, nev
 error: the normal path then runs and reports problems as usual.
 
 Pure functions (:func:`manifest_to_json`, :func:`manifest_from_json`,
-:func:`is_up_to_date` given its readers) are separate from the small readers and
+:func:`pages_to_revalidate` given its readers) are separate from the small readers and
 writers of files.
 """
 
@@ -66,14 +66,12 @@ __all__ = [
     "discard_manifest",
     "file_sha256",
     "invocation_key",
-    "is_up_to_date",
     "load_manifest",
     "manifest_from_json",
     "manifest_path",
     "manifest_to_json",
     "pages_to_revalidate",
     "save_manifest",
-    "usable_pages",
 ]
 
 MANIFEST_LAYOUT = "lock-v1"
@@ -188,23 +186,6 @@ def invocation_key(arguments: Mapping[str, object], environ: Mapping[str, str]) 
 
 
 # -- the check -------------------------------------------------------------------------
-def is_up_to_date(
-    manifest: LockManifest,
-    key: str,
-    page_digest: Callable[[str], Optional[str]],
-    read_sha256: Callable[[str], Optional[str]] = file_sha256,
-) -> bool:
-    """True when the lock ``manifest`` records would come out byte for byte the same.
-
-    ``page_digest(url)``: the body digest of the cached page if it may be used without
-    a request (:meth:`torchenv.index.cache.IndexCache.usable_page_digest`), else None.
-    Cheapest checks first; the first difference answers.
-    """
-    if not _same_files(manifest, key, read_sha256):
-        return False
-    return all(page_digest(url) == digest for url, digest in manifest.pages)
-
-
 def _same_files(
     manifest: LockManifest, key: str, read_sha256: Callable[[str], Optional[str]]
 ) -> bool:
@@ -241,11 +222,6 @@ def pages_to_revalidate(
         if not usable:
             stale.append(url)
     return stale
-
-
-def usable_pages(cache: IndexCache, now: Optional[float]) -> Callable[[str], Optional[str]]:
-    """``page_digest`` for :func:`is_up_to_date` over ``cache`` (``now`` None: offline)."""
-    return lambda url: cache.usable_page_digest(url, now)
 
 
 def cached_pages(
