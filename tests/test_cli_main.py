@@ -52,7 +52,7 @@ def test_python_dash_m_runs_the_cli() -> None:
 
 @pytest.mark.parametrize(
     ("command", "expected"),
-    [("check", [False, None]), ("lock", [True, [100_000, 50, 1_000]]), ("export", [True, None])],
+    [("check", [False, None]), ("lock", [True, [100_000, 50, 10]]), ("export", [True, None])],
 )
 def test_collector_settings_per_command(command: str, expected: list[object]) -> None:
     # As the console script runs it (argv from sys.argv): check runs without the cyclic
