@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from torchenv.check.readers.tomlsubset import parse_subset
+from torchenv.tomlsubset import parse_subset
 
 if sys.version_info >= (3, 11):
     import tomllib

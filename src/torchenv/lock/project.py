@@ -140,7 +140,7 @@ def parse_pyproject(text: str, path: str = "pyproject.toml") -> ProjectInputs:
     """Parse pyproject.toml text; raise :class:`InputError` naming the file."""
     # The strict subset parser gives tomllib's exact value or None (then tomllib
     # decides): importing tomllib is ~2 ms of every lock start, check's reason too.
-    from torchenv.check.readers.tomlsubset import parse_subset
+    from torchenv.tomlsubset import parse_subset
 
     data = parse_subset(text)
     if data is None:

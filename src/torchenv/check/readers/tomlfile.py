@@ -7,8 +7,8 @@ import sys
 
 from torchenv.check.model import Position
 from torchenv.check.readers.tomlpos import locate
-from torchenv.check.readers.tomlsubset import parse_subset
 from torchenv.errors import InputError
+from torchenv.tomlsubset import parse_subset
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

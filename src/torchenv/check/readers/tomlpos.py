@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from torchenv.check.model import Position
 from torchenv.check.textlines import LineMap
+from torchenv.tomlsubset import skip_blank
 
-__all__ = ["locate", "skip_blank"]
+__all__ = ["locate"]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -144,21 +145,6 @@ class _Scanner:
             keys = self.key()
             self.pos += 1  # "="
             self.value((*table, *keys))
-
-
-def skip_blank(text: str, pos: int, *, newlines: bool) -> int:
-    """The position after spaces, tabs, carriage returns and comments from ``pos`` (and
-    newlines too when ``newlines``)."""
-    while pos < len(text):
-        char = text[pos]
-        if char in " \t\r" or (newlines and char == "\n"):
-            pos += 1
-        elif char == "#":
-            end = text.find("\n", pos)
-            pos = len(text) if end < 0 else end
-        else:
-            return pos
-    return pos
 
 
 def _escaped(text: str, index: int) -> bool:

@@ -1,6 +1,7 @@
 """A strict parser for the everyday subset of TOML, with tomllib as the authority.
 
-``check`` reads pyproject.toml, pixi.toml and pylock files on every commit. Importing
+``check`` reads pyproject.toml, pixi.toml and pylock files on every commit, ``lock``
+reads pyproject.toml on every run. Importing
 ``tomllib`` costs more than everything else ``check`` does with them: it pulls in
 ``typing`` and ``datetime`` and compiles its regexes (about 11 ms of a 45 ms run on the
 reference machine, more than a fifth). The files ``check`` reads use a small part of
@@ -18,13 +19,11 @@ and on thousands of mutated documents.
 
 from __future__ import annotations
 
-from torchenv.check.readers.tomlpos import skip_blank
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, Optional
 
-__all__ = ["parse_subset"]
+__all__ = ["parse_subset", "skip_blank"]
 
 _BARE_KEY = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
 _DIGITS = frozenset("0123456789")
@@ -39,6 +38,21 @@ _IMPLICIT = "implicit"  # "a" of [a.b], until [a] defines it
 _DOTTED = "dotted"  # a.b = 1 creates table "a"
 _ARRAY_ELEMENT = "array"  # an element of [[a]]
 _FROZEN = "frozen"  # an inline table: complete as written
+
+
+def skip_blank(text: str, pos: int, *, newlines: bool) -> int:
+    """The position after spaces, tabs, carriage returns and comments from ``pos`` (and
+    newlines too when ``newlines``)."""
+    while pos < len(text):
+        char = text[pos]
+        if char in " \t\r" or (newlines and char == "\n"):
+            pos += 1
+        elif char == "#":
+            end = text.find("\n", pos)
+            pos = len(text) if end < 0 else end
+        else:
+            return pos
+    return pos
 
 
 class _Unsupported(Exception):
