@@ -12,6 +12,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -492,6 +493,34 @@ def test_no_manifest_without_an_account_of_the_pages(
     monkeypatch.setattr(lock_cli, "_make_source", lambda args: Unaccounted())
     assert lock(project, server, "--force") == 0
     assert not list((tmp_path / "cache" / "lock-v1").iterdir())  # old one removed
+
+
+def test_manifests_unused_for_90_days_are_pruned_when_a_lock_records_one(
+    server: IndexServer, project: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "cache" / "lock-v1"
+    folder.mkdir(parents=True)
+    day = 24 * 3600
+    for name, age in (("gone.json", 91 * day), ("recent.json", 10 * day), ("note.txt", 400 * day)):
+        (folder / name).write_text("{}")
+        when = time.time() - age
+        os.utime(folder / name, (when, when))
+    assert lock(project, server) == 0
+    left = sorted(path.name for path in folder.iterdir())
+    assert "gone.json" not in left and {"recent.json", "note.txt"} <= set(left)
+    assert len(left) == 3  # and this lock's own manifest
+
+
+def test_taking_the_fast_path_keeps_a_manifest_young(
+    server: IndexServer, project: Path, tmp_path: Path, resolutions: list[int]
+) -> None:
+    assert lock(project, server) == 0
+    [manifest] = (tmp_path / "cache" / "lock-v1").iterdir()
+    old = time.time() - 60 * 24 * 3600
+    os.utime(manifest, (old, old))
+    assert lock(project, server) == 0
+    assert resolutions == [1]  # the fast path
+    assert manifest.stat().st_mtime > time.time() - 60
 
 
 # -- the manifest itself -----------------------------------------------------------------

@@ -254,6 +254,9 @@ def run(args: argparse.Namespace) -> int:
         if not (args.force or args.refresh):
             manifest, source = _up_to_date(args, key, manifest_file)
             if manifest is not None:
+                from torchenv.lock.manifest import touch_manifest
+
+                touch_manifest(manifest_file)  # in use: not one for prune_manifests
                 return _report_unchanged(args, manifest)
     try:
         return _lock(args, key, manifest_file, source)
@@ -417,7 +420,13 @@ def _record(
     import hashlib
     import os
 
-    from torchenv.lock.manifest import LockedFile, LockManifest, discard_manifest, save_manifest
+    from torchenv.lock.manifest import (
+        LockedFile,
+        LockManifest,
+        discard_manifest,
+        prune_manifests,
+        save_manifest,
+    )
     from torchenv.lock.pylock import lock_filename
 
     pages_read = getattr(source, "pages_read", None)
@@ -459,6 +468,9 @@ def _record(
         save_manifest(manifest_file, manifest)
     except OSError:
         discard_manifest(manifest_file)  # a cache that cannot be written is no error
+    import time
+
+    prune_manifests(manifest_file.parent, time.time())
 
 
 def _holds(path: Any, text: str) -> bool:

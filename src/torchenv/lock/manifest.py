@@ -71,11 +71,16 @@ __all__ = [
     "manifest_path",
     "manifest_to_json",
     "pages_to_revalidate",
+    "prune_manifests",
     "save_manifest",
+    "touch_manifest",
 ]
 
 MANIFEST_LAYOUT = "lock-v1"
 _FORMAT = 1
+# A manifest not used for this long (its folder deleted, moved or no longer locked) is
+# removed when another lock records one: the cache holds one file per output folder.
+MANIFEST_MAX_AGE = 90 * 24 * 3600.0
 # Packages whose code decides a lock's bytes besides torchenv itself (tomli reads
 # pyproject.toml before Python 3.11, absent elsewhere, which the stamp records too;
 # tomli_w writes the lock file).
@@ -335,6 +340,34 @@ def save_manifest(path: Path, manifest: LockManifest) -> None:
     from torchenv._atomic import write_bytes_atomic
 
     write_bytes_atomic(path, manifest_to_json(manifest).encode("utf-8"), durable=False)
+
+
+def touch_manifest(path: Path) -> None:
+    """Mark a manifest as used now (its age is what :func:`prune_manifests` reads)."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def prune_manifests(folder: Path, now: float, max_age: float = MANIFEST_MAX_AGE) -> int:
+    """Remove the manifests in ``folder`` unused for ``max_age`` seconds; how many went.
+
+    A lock records or takes its manifest on every run (:func:`save_manifest`,
+    :func:`touch_manifest`), so only manifests of folders nobody locks any more age.
+    Removing one is always safe: a missing manifest only means resolving once.
+    """
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        if not entry.name.endswith(".json"):
+            continue
+        with contextlib.suppress(OSError):
+            if now - entry.stat().st_mtime > max_age:
+                os.unlink(entry.path)
+                removed += 1
+    return removed
 
 
 def discard_manifest(path: Path) -> None:
