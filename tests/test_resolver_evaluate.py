@@ -147,3 +147,15 @@ def test_with_variant_judges_like_an_evaluator_built_for_it(variant: str) -> Non
         base.judge(name, link)  # fills the caches the twin shares
         assert twin.evaluate(name, link) == fresh.evaluate(name, link), filename
         assert twin.may_fit(filename) == fresh.may_fit(filename)
+
+
+def test_a_twin_shares_exactly_the_declared_variant_free_state() -> None:
+    # An attribute added to LinkEvaluator must be declared variant-free (shared by
+    # with_variant) or set by with_variant itself: this fails until that is decided.
+    tags = supported_tags(parse_target("linux-x86_64"), "3.11")
+    evaluator = LinkEvaluator("linux-x86_64", tags, "3.11.0", "cu126")
+    assert set(vars(evaluator)) == {*LinkEvaluator._VARIANT_FREE, "variant"}
+    twin = evaluator.with_variant("cpu")
+    assert set(vars(twin)) == set(vars(evaluator))
+    for name in LinkEvaluator._VARIANT_FREE:
+        assert getattr(twin, name) is getattr(evaluator, name)

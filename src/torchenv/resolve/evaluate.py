@@ -113,6 +113,21 @@ class LinkEvaluator:
         self._platform_fields: dict[str, bool] = {}
         self._tag_texts: dict[str, bool] = {}
 
+    # What a twin for another variant shares (see with_variant): everything but the
+    # variant. A new attribute must be added here or set in with_variant on purpose;
+    # tests/test_resolver_evaluate.py fails until it is.
+    _VARIANT_FREE = (
+        "target_name",
+        "_rank",
+        "_interpreters",
+        "_platforms",
+        "_python",
+        "_tag_ranks",
+        "_python_checks",
+        "_platform_fields",
+        "_tag_texts",
+    )
+
     def with_variant(self, variant: Optional[str]) -> LinkEvaluator:
         """This evaluator for another torch ``variant`` (None: any local label).
 
@@ -120,7 +135,8 @@ class LinkEvaluator:
         variant: a target's torch-family and other evaluators build them once.
         """
         twin = object.__new__(LinkEvaluator)
-        twin.__dict__.update(self.__dict__)
+        for name in self._VARIANT_FREE:
+            setattr(twin, name, getattr(self, name))
         twin.variant = variant
         return twin
 
