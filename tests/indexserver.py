@@ -498,3 +498,21 @@ def small_torch_project(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "pyproject.toml").write_text(SMALL_TORCH_PYPROJECT)
     return folder
+
+
+def lock_small_project(project: Path, index_base: str, *flags: str) -> int:
+    """``torchenv lock`` of ``project`` against an index served at ``index_base``
+    (``/simple`` the default index, ``/whl`` the PyTorch one), in this process."""
+    from torchenv.cli.main import main
+
+    return main(
+        [
+            "lock",
+            str(project),
+            "--index-url",
+            f"{index_base}/simple",
+            "--pytorch-index-url",
+            f"{index_base}/whl",
+            *flags,
+        ]
+    )

@@ -27,6 +27,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 import pytest
 from packaging.utils import canonicalize_name
 
+from test_index_pages_html import HREFS, PAGE_URLS
 from torchenv.errors import IndexError_
 from torchenv.index.models import DIST_SUFFIXES, Link, ProjectPage
 from torchenv.index.pages import parse_html_page, parse_project_page
@@ -492,33 +493,16 @@ def test_edge_case_parses_identically(text: str, page_url: str) -> None:
     assert_same("<html>\n" + text + "\n" + text.upper(), page_url, "Demo")
 
 
-# The inputs of test_index_pages_html.py's href table, through both implementations.
+# test_index_pages_html.py's href table, plus forms urljoin treats specially, through
+# both implementations.
 @pytest.mark.parametrize(
     "page_url",
-    [
-        "https://pypi.org/simple/demo/",
-        "http://127.0.0.1:8000/simple/demo/",
-        "https://host/simple/demo",
-        "https://host/simple/demo/?page=2",
-        "file:///srv/mirror/demo/",
-        "https://host/simple/demo/#frag",
-        "https://host",
-        "relative/page/",
-    ],
+    [*PAGE_URLS, "https://host/simple/demo/#frag", "https://host", "relative/page/"],
 )
 @pytest.mark.parametrize(
     "href",
     [
-        "demo-1.0-py3-none-any.whl",
-        "torch-2.7.0%2Bcpu-cp311-cp311-win_amd64.whl",
-        "torch-2.7.0+cpu-cp311-cp311-win_amd64.whl",
-        "../../packages/ab/cd/demo-1.0-py3-none-any.whl",
-        "./demo-1.0-py3-none-any.whl",
-        "files/../demo-1.0-py3-none-any.whl",
-        "/packages/demo-1.0-py3-none-any.whl",
-        "//files.example/demo-1.0-py3-none-any.whl",
-        "c:demo-1.0-py3-none-any.whl",
-        "a\\demo-1.0-py3-none-any.whl",
+        *HREFS,
         "?demo-1.0-py3-none-any.whl",
         "HTTPS://files.example/demo-1.0-py3-none-any.whl",
         "https:demo-1.0-py3-none-any.whl",

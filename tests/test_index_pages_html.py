@@ -187,31 +187,31 @@ def test_link_is_hashable_and_frozen() -> None:
         link.url = "other"  # type: ignore[misc]
 
 
-@pytest.mark.parametrize(
-    "page_url",
-    [
-        "https://pypi.org/simple/demo/",
-        "http://127.0.0.1:8000/simple/demo/",
-        "https://host/simple/demo",  # no trailing slash: the last segment is replaced
-        "https://host/simple/demo/?page=2",
-        "file:///srv/mirror/demo/",
-    ],
-)
-@pytest.mark.parametrize(
-    "href",
-    [
-        "demo-1.0-py3-none-any.whl",
-        "torch-2.7.0%2Bcpu-cp311-cp311-win_amd64.whl",
-        "torch-2.7.0+cpu-cp311-cp311-win_amd64.whl",
-        "../../packages/ab/cd/demo-1.0-py3-none-any.whl",
-        "./demo-1.0-py3-none-any.whl",
-        "files/../demo-1.0-py3-none-any.whl",
-        "/packages/demo-1.0-py3-none-any.whl",
-        "//files.example/demo-1.0-py3-none-any.whl",
-        "c:demo-1.0-py3-none-any.whl",
-        "a\\demo-1.0-py3-none-any.whl",
-    ],
-)
+# Page URLs and href forms every parser change must join exactly as urljoin does
+# (tests/test_index_pages_equivalence.py runs them through the previous parser too).
+PAGE_URLS = [
+    "https://pypi.org/simple/demo/",
+    "http://127.0.0.1:8000/simple/demo/",
+    "https://host/simple/demo",  # no trailing slash: the last segment is replaced
+    "https://host/simple/demo/?page=2",
+    "file:///srv/mirror/demo/",
+]
+HREFS = [
+    "demo-1.0-py3-none-any.whl",
+    "torch-2.7.0%2Bcpu-cp311-cp311-win_amd64.whl",
+    "torch-2.7.0+cpu-cp311-cp311-win_amd64.whl",
+    "../../packages/ab/cd/demo-1.0-py3-none-any.whl",
+    "./demo-1.0-py3-none-any.whl",
+    "files/../demo-1.0-py3-none-any.whl",
+    "/packages/demo-1.0-py3-none-any.whl",
+    "//files.example/demo-1.0-py3-none-any.whl",
+    "c:demo-1.0-py3-none-any.whl",
+    "a\\demo-1.0-py3-none-any.whl",
+]
+
+
+@pytest.mark.parametrize("page_url", PAGE_URLS)
+@pytest.mark.parametrize("href", HREFS)
 def test_hrefs_resolve_like_urljoin(page_url: str, href: str) -> None:
     # Bare file names take a fast path (no urljoin); every form must match urljoin.
     from urllib.parse import urljoin

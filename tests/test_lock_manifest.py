@@ -19,7 +19,13 @@ from typing import Any
 
 import pytest
 
-from indexserver import SMALL_TORCH_PYPROJECT, IndexServer, small_torch_index, small_torch_project
+from indexserver import (
+    SMALL_TORCH_PYPROJECT,
+    IndexServer,
+    lock_small_project,
+    small_torch_index,
+    small_torch_project,
+)
 from torchenv.cli import lock as lock_cli
 from torchenv.cli.main import main
 from torchenv.index.cache import IndexCache, body_digest
@@ -49,48 +55,35 @@ def project(tmp_path: Path, monkeypatch: Any) -> Path:
     return small_torch_project(tmp_path / "project")
 
 
-@pytest.fixture
-def resolutions(monkeypatch: Any) -> list[int]:
-    """One entry per run that went past the fast path (resolved)."""
-    from torchenv.lock import engine
-
+def count_calls(monkeypatch: Any, owner: Any, name: str) -> list[int]:
+    """Replace ``owner.name`` with a wrapper that appends 1 per call; return that list."""
     calls: list[int] = []
-    real = engine.lock_all
+    real = getattr(owner, name)
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(engine, "lock_all", counting)
+    monkeypatch.setattr(owner, name, counting)
     return calls
+
+
+@pytest.fixture
+def resolutions(monkeypatch: Any) -> list[int]:
+    """One entry per run that went past the fast path (resolved)."""
+    from torchenv.lock import engine
+
+    return count_calls(monkeypatch, engine, "lock_all")
 
 
 @pytest.fixture
 def clients(monkeypatch: Any) -> list[int]:
     """One entry per index client built (the fast path builds one to revalidate)."""
-    calls: list[int] = []
-    real = lock_cli._make_source
-
-    def counting(args: Any) -> Any:
-        calls.append(1)
-        return real(args)
-
-    monkeypatch.setattr(lock_cli, "_make_source", counting)
-    return calls
+    return count_calls(monkeypatch, lock_cli, "_make_source")
 
 
 def lock(project: Path, server: IndexServer, *flags: str) -> int:
-    return main(
-        [
-            "lock",
-            str(project),
-            "--index-url",
-            f"{server.url}/simple",
-            "--pytorch-index-url",
-            f"{server.url}/whl",
-            *flags,
-        ]
-    )
+    return lock_small_project(project, server.url, *flags)
 
 
 def cache(tmp_path: Path) -> IndexCache:
@@ -254,24 +247,11 @@ def test_revalidation_sends_the_credentials_of_the_index_urls(
     # The manifest's page URLs carry no credentials; the index URLs given do.
     server.auth = ("user", "s3cret")
     authed = server.url.replace("http://", "http://user:s3cret@")
-
-    def locked() -> int:
-        return main(
-            [
-                "lock",
-                str(project),
-                "--index-url",
-                f"{authed}/simple",
-                "--pytorch-index-url",
-                f"{authed}/whl",
-            ]
-        )
-
-    assert locked() == 0
+    assert lock_small_project(project, authed) == 0
     stale_tinydep(tmp_path, server)
     before = len(server.requests)
     capsys.readouterr()
-    assert locked() == 0
+    assert lock_small_project(project, authed) == 0
     assert resolutions == [1]  # 304 with credentials: up to date
     [(_method, path, headers)] = server.requests[before:]
     assert path == TINYDEP_PAGE and headers["Authorization"].startswith("Basic ")

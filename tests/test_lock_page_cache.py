@@ -14,7 +14,13 @@ from typing import Any
 
 import pytest
 
-from indexserver import IndexServer, build_index, small_torch_index, small_torch_project
+from indexserver import (
+    IndexServer,
+    build_index,
+    lock_small_project,
+    small_torch_index,
+    small_torch_project,
+)
 from torchenv.cli.main import main
 from wheelmaker import make_wheel
 
@@ -28,18 +34,7 @@ def server(tmp_path: Path) -> Iterator[IndexServer]:
 
 
 def lock(project: Path, server: IndexServer, *flags: str) -> int:
-    return main(
-        [
-            "lock",
-            str(project),
-            "--quiet",
-            "--index-url",
-            f"{server.url}/simple",
-            "--pytorch-index-url",
-            f"{server.url}/whl",
-            *flags,
-        ]
-    )
+    return lock_small_project(project, server.url, "--quiet", *flags)
 
 
 @pytest.fixture
